@@ -1,0 +1,229 @@
+"""Concierge: the ChatBackend facade over the loop and the stores (sessions, history, profile)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from bot.app import Components
+from bot.events import ItemView, ReplyMode, TurnDone, TurnEvent
+from bot.llm_base import ChatModel, LLMDelta, LLMError, Message
+from bot.loop import TurnRequest
+from bot.plan import DialogueState, PlannedCall
+from bot.service import SessionNotFound, Signal
+from tools.context import Role, ToolContext
+
+log = logging.getLogger(__name__)
+MAX_SHOWN_IDS = 500
+
+
+class LazyChatModel:
+    """A ChatModel that loads the real one on first use (template-only turns never load it)."""
+
+    def __init__(self, components: Components) -> None:
+        self._components = components
+
+    def _model(self) -> ChatModel:
+        model = self._components.llm()
+        if model is None:
+            raise LLMError("the LLM backend is not available")
+        return model
+
+    @property
+    def name(self) -> str:
+        return self._model().name
+
+    @property
+    def supports_tools(self) -> bool:
+        return self._model().supports_tools
+
+    def stream(self, messages: Sequence[Message], **kwargs: Any) -> Iterator[LLMDelta]:
+        return self._model().stream(messages, **kwargs)
+
+
+def state_from_dict(data: dict[str, Any]) -> DialogueState:
+    return DialogueState(
+        last_items=[
+            ItemView(
+                d["item_id"],
+                d["title"],
+                d.get("year"),
+                tuple(d.get("genres", ())),
+                d.get("reason", ""),
+                float(d.get("score", 0.0)),
+            )
+            for d in data.get("last_items", [])
+        ],
+        last_calls=[PlannedCall(c["tool"], dict(c["arguments"])) for c in data.get("last_calls", [])],
+        shown_ids=list(data.get("shown_ids", [])),
+        stated_likes=list(data.get("stated_likes", [])),
+        turn_index=int(data.get("turn_index", 0)),
+    )
+
+
+def state_to_dict(state: DialogueState) -> dict[str, Any]:
+    return {
+        "last_items": [v.to_dict() for v in state.last_items],
+        "last_calls": [{"tool": c.tool, "arguments": c.arguments} for c in state.last_calls],
+        "shown_ids": state.shown_ids[-MAX_SHOWN_IDS:],
+        "stated_likes": state.stated_likes,
+        "turn_index": state.turn_index,
+    }
+
+
+class ConversationTooLong(ValueError):
+    """The session has reached settings.max_messages."""
+
+
+class Concierge:
+    """Implements bot.service.ChatBackend."""
+
+    def __init__(self, components: Components) -> None:
+        self.components = components
+        self.settings = components.settings
+        self._lazy_llm = LazyChatModel(components)
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def ready(self) -> bool:
+        built = self.components.__dict__.get("_built", {})
+        return all(name in built for name in ("catalog", "titles", "history", "router", "loop"))
+
+    def warm_up(self) -> None:
+        self.components.warm_up()
+
+    # ---- sessions ----------------------------------------------------------------------------
+    def create_session(self, user_id: str) -> str:
+        return self.components.sessions.create(user_id)
+
+    def session_messages(self, user_id: str, session_id: str) -> list[dict[str, Any]]:
+        messages = self.components.sessions.messages(user_id, session_id)
+        if messages is None:
+            raise SessionNotFound(session_id)
+        return messages
+
+    def context(
+        self, user_id: str, role: Role, *, with_llm: bool, stated_likes: list[str] | None = None
+    ) -> ToolContext:
+        c = self.components
+        return ToolContext(
+            settings=self.settings,
+            catalog=c.catalog,
+            history=c.history,
+            embedder=c.embedder,
+            titles=c.titles,
+            user_id=user_id,
+            role=role,
+            recommender=c.recommender,
+            llm=self._lazy_llm if with_llm else None,
+            stated_likes=list(stated_likes or []),
+        )
+
+    def run_turn(
+        self,
+        *,
+        user_id: str,
+        text: str,
+        session_id: str | None = None,
+        role: Role = "user",
+        reply_mode: ReplyMode | None = None,
+        max_items: int | None = None,
+        history: Sequence[Message] | None = None,
+    ) -> Iterator[TurnEvent]:
+        sessions = self.components.sessions
+        if session_id is None:
+            session_id = sessions.create(user_id)
+            raw_state: dict[str, Any] | None = {}
+        else:
+            raw_state = sessions.load_state(user_id, session_id)
+            if raw_state is None:
+                raise SessionNotFound(session_id)
+            if sessions.message_count(user_id, session_id) + 2 > self.settings.max_messages:
+                raise ConversationTooLong(f"a conversation holds at most {self.settings.max_messages} messages")
+        state = state_from_dict(raw_state)
+        mode: ReplyMode = reply_mode or self.settings.reply_mode
+        planner = self.components.planner_for_backend()
+        ctx = self.context(user_id, role, with_llm=mode == "llm", stated_likes=state.stated_likes)
+        request = TurnRequest(
+            ctx=ctx,
+            text=text,
+            session_id=session_id,
+            state=state,
+            reply_mode=mode,
+            planner="native" if planner == "native" else "router",
+            max_items=max(1, min(max_items or self.settings.max_items, 50)),
+            history=list(history or []),
+        )
+        for event in self.components.loop.run(request):
+            if isinstance(event, TurnDone):
+                self._persist(user_id, session_id, text, event, state)
+            yield event
+
+    def _persist(self, user_id: str, session_id: str, text: str, done: TurnDone, state: DialogueState) -> None:
+        result = done.result
+        list_calls = [
+            PlannedCall(c.name, c.arguments)
+            for c in result.tool_calls
+            if c.ok and c.name in ("recommend", "search_catalog", "similar_items")
+        ]
+        if result.items:
+            state.last_items = list(result.items)
+            state.shown_ids = [*state.shown_ids, *(i.item_id for i in result.items)]
+        if list_calls:
+            state.last_calls = list_calls[-1:]
+        for call in result.tool_calls:
+            if call.ok and call.name == "record_feedback" and call.arguments.get("signal") == "like":
+                item = self._resolve_id(str(call.arguments.get("item", "")))
+                if item and item not in state.stated_likes:
+                    state.stated_likes.append(item)
+        state.turn_index += 1
+        self.components.sessions.append_turn(
+            user_id,
+            session_id,
+            [
+                ("user", text, {}),
+                (
+                    "assistant",
+                    result.reply,
+                    {
+                        "items": [i.to_dict() for i in result.items],
+                        "tool_calls": [c.to_dict() for c in result.tool_calls],
+                        "intent": result.intent,
+                        "reply_mode_used": result.reply_mode_used,
+                    },
+                ),
+            ],
+            state_to_dict(state),
+        )
+
+    def _resolve_id(self, ref: str) -> str | None:
+        from tools.results import ToolInputError
+
+        try:
+            return self.components.titles.resolve(ref).item_id
+        except ToolInputError:
+            return None
+
+    # ---- feedback, profile, privacy ----------------------------------------------------------
+    def record_feedback(self, user_id: str, item_id: str, signal: Signal) -> dict[str, Any]:
+        item = self.components.catalog.get(item_id)
+        if item is None:
+            raise KeyError(item_id)
+        self.components.history.add_event(user_id, item_id, signal)
+        return {"item_id": item_id, "signal": signal, "title": item.label}
+
+    def profile(self, user_id: str) -> dict[str, Any]:
+        from tools.profile import user_profile
+
+        result = user_profile(self.context(user_id, "user", with_llm=False))
+        return {**result.data, "summary": result.data.get("summary", result.summary)}
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        deleted = {"history_events": self.components.history.delete_user(user_id)}
+        deleted.update(self.components.sessions.delete_user(user_id))
+        return deleted
+
+    def demo_users(self) -> list[str]:
+        users = self.components.history.users()
+        demo = [u for u in users if self.components.history.is_demo_user(u)]
+        return sorted(demo, key=lambda u: (len(u), u))

@@ -1,0 +1,87 @@
+"""The one Settings object. Every knob is an environment variable with the CONCIERGE_ prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration of one Concierge process (see the README's configuration table)."""
+
+    model_config = SettingsConfigDict(env_prefix="CONCIERGE_", extra="ignore")
+
+    # --- storage ---
+    home: Path = Field(Path("./var"), description="Folder for the Chroma catalog, history, sessions and model caches.")
+    data_dir: Path = Field(REPO_ROOT / "data", description="Folder with the demo catalog data (MovieLens + TMDB).")
+    chroma_url: str | None = Field(
+        None, description="Chroma server URL (http://host:port); unset = local PersistentClient under home."
+    )
+    collection: str = Field("catalog", description="Name of the catalog collection in Chroma.")
+    history_db: Path | None = Field(None, description="SQLite file for user history; default home/history.sqlite3.")
+    rules_file: Path | None = Field(None, description="YAML file with business rules (boost / pin / exclude).")
+
+    # --- embeddings ---
+    embed_dtype: Literal["bfloat16", "float32"] = Field(
+        "float32", description="Embedding model dtype on CPU (bf16 is ~5x slower on CPUs without AVX512-BF16)."
+    )
+    embed_batch_size: int = Field(64, ge=1, le=1024, description="Batch size when embedding catalog texts.")
+
+    # --- LLM ---
+    llm_backend: Literal["auto", "embedded", "openai"] = Field(
+        "auto", description="auto = openai when llm_base_url is set, else the embedded SmolLM2."
+    )
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint (vLLM, llama.cpp server, Ollama).")
+    llm_model: str = Field("default", description="Model name sent to the OpenAI-compatible endpoint.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the OpenAI-compatible endpoint.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM call in seconds.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed LLM call (connection errors, 5xx).")
+    llm_max_tokens: int = Field(120, ge=1, le=4096, description="Most tokens the LLM may write for one reply.")
+    planner: Literal["auto", "router", "native"] = Field(
+        "auto", description="auto = native tool calling when the backend supports it, else the router."
+    )
+    reply_mode: Literal["llm", "template"] = Field("llm", description="Default reply mode.")
+    max_steps: int = Field(6, ge=1, le=20, description="Step limit of the agent loop per turn.")
+    max_items: int = Field(5, ge=1, le=50, description="Default number of items shown per reply.")
+
+    # --- service ---
+    host: str = Field("127.0.0.1", description="Address the HTTP service binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port of the HTTP service.")
+    auth: Literal["demo", "jwt"] = Field(
+        "demo", description="demo = pick a MovieLens user in the UI; jwt = bearer token."
+    )
+    jwt_secret: SecretStr | None = Field(None, description="HS256 secret that signs user tokens.")
+    allow_anonymous: bool = Field(True, description="Let visitors without a token chat as a fresh user.")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed to embed the widget."
+    )
+    max_message_chars: int = Field(4000, ge=1, description="Longest user message accepted.")
+    max_messages: int = Field(200, ge=1, description="Most messages in one conversation.")
+    rate_per_minute: int = Field(60, ge=1, description="Requests per minute per user.")
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body accepted.")
+    retention_days: int = Field(30, ge=1, description="Days chat transcripts are kept.")
+    log_level: str = Field("INFO", description="Python log level.")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def history_path(self) -> Path:
+        return self.history_db or self.home / "history.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
