@@ -20,14 +20,13 @@ from store.embedder import Embedder
 from store.sessions import SessionStore
 
 if TYPE_CHECKING:
+    from bot.chat import Concierge
+    from bot.loop import AgentLoop
+    from bot.router import Router
     from store.catalog import CatalogStore
     from store.history import HistoryStore
     from tools.recommend import Recommender
     from tools.titles import TitleIndex
-
-    from bot.chat import Concierge
-    from bot.loop import AgentLoop
-    from bot.router import Router
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

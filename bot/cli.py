@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from bot.config import Settings
+from bot.logs import configure_logging
 
 AREA_MODULES = (
     "bot.cli_catalog",
@@ -130,11 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=(args.log_level or settings.log_level).upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(args.log_level or settings.log_level)
     try:
         return int(args.handler(args, settings))
     except KeyboardInterrupt:

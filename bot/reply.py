@@ -210,7 +210,7 @@ class ReplyWriter:
             allowed_titles=titles,
             allowed_years=years,
             forbidden=forbidden,
-            known_titles=request.ctx.titles,
+            known_titles=request.ctx.catalog,
         )
 
     # ---- templates ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import time
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +66,10 @@ class ToolOutcome:
 def _without_ctx(name: str, fn: ToolFunction) -> Callable[..., Any]:
     """A signature-only twin of fn without its ctx parameter, for schema generation."""
     signature = inspect.signature(fn)
-    params = [p for p in signature.parameters.values() if p.name != "ctx"]
+    hints = typing.get_type_hints(fn)
+    params = [
+        p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values() if p.name != "ctx"
+    ]
 
     def stub(**kwargs: Any) -> Any:  # pragma: no cover - never called
         raise NotImplementedError
@@ -73,7 +77,7 @@ def _without_ctx(name: str, fn: ToolFunction) -> Callable[..., Any]:
     stub.__name__ = name
     stub.__doc__ = fn.__doc__
     stub.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-    stub.__annotations__ = {k: v for k, v in getattr(fn, "__annotations__", {}).items() if k != "ctx"}
+    stub.__annotations__ = {k: v for k, v in hints.items() if k != "ctx"}
     stub.__module__ = fn.__module__
     return stub
 

@@ -172,7 +172,20 @@ def make_loop(
     return loop, ctx
 
 
-def request(ctx: ToolContext, text: str, *, mode: Literal["llm", "template"] = "template",
-            planner: Literal["router", "native"] = "router", max_items: int = 5) -> TurnRequest:
-    return TurnRequest(ctx=ctx, text=text, session_id="s1", state=DialogueState(), reply_mode=mode,
-                       planner=planner, max_items=max_items)
+def request(
+    ctx: ToolContext,
+    text: str,
+    *,
+    mode: Literal["llm", "template"] = "template",
+    planner: Literal["router", "native"] = "router",
+    max_items: int = 5,
+) -> TurnRequest:
+    return TurnRequest(
+        ctx=ctx,
+        text=text,
+        session_id="s1",
+        state=DialogueState(),
+        reply_mode=mode,
+        planner=planner,
+        max_items=max_items,
+    )

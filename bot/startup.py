@@ -1,0 +1,39 @@
+"""Start-up checks: a clear error (not a crash loop) when CONCIERGE_HOME cannot be written."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from pathlib import Path
+
+MIN_FREE_BYTES = 50 * 1024 * 1024
+
+
+class HomeNotWritable(RuntimeError):
+    """CONCIERGE_HOME is missing, read-only or full."""
+
+
+def check_home(home: Path, min_free_bytes: int = MIN_FREE_BYTES) -> None:
+    """Raise HomeNotWritable with a reason a person can act on."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HomeNotWritable(f"cannot create CONCIERGE_HOME {home}: {exc.strerror}") from exc
+    probe = home / f".write-probe-{os.getpid()}"
+    try:
+        with probe.open("wb") as handle:
+            handle.write(b"x" * 4096)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        reason = "disk full" if exc.errno == errno.ENOSPC else "read-only" if exc.errno == errno.EROFS else exc.strerror
+        raise HomeNotWritable(f"CONCIERGE_HOME {home} is not writable ({reason})") from exc
+    finally:
+        probe.unlink(missing_ok=True)
+    free = shutil.disk_usage(home).free
+    if free < min_free_bytes:
+        raise HomeNotWritable(
+            f"CONCIERGE_HOME {home} has only {free // (1024 * 1024)} MiB free; at least "
+            f"{min_free_bytes // (1024 * 1024)} MiB are needed"
+        )
