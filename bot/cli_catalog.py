@@ -1,0 +1,127 @@
+"""CLI: `concierge ingest`, `concierge search`, `concierge item`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from store.embedder import Embedder
+from store.ingest import IngestSummary, WriterBusy, ingest_items
+
+
+def ingest_demo_catalog(settings: Settings, embedder: Embedder, *, force: bool = False) -> IngestSummary:
+    from store.movielens import load_demo_items
+
+    items = load_demo_items(settings.data_dir)
+    return ingest_items(settings, embedder, items, source="demo:movielens+tmdb", force=force)
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"concierge: {message}\n")
+    return 2
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from store.catalog_files import CatalogFileError, load_catalog_file
+    from store.embedder import MiniLMEmbedder
+    from store.movielens import DataMissingError
+
+    try:
+        embedder = MiniLMEmbedder(settings.embed_dtype)
+        if args.catalog:
+            items = load_catalog_file(Path(args.catalog))
+            summary = ingest_items(settings, embedder, items, source=str(args.catalog), force=args.force)
+        else:
+            summary = ingest_demo_catalog(settings, embedder, force=args.force)
+    except (CatalogFileError, DataMissingError, WriterBusy, ValueError) as exc:
+        return _fail(str(exc))
+    print(json.dumps(summary.to_dict()) if args.json else str(summary))
+    return 0
+
+
+def _item_dict(item: Any, score: float | None = None, reason: str = "") -> dict[str, Any]:
+    data = {"item_id": item.item_id, "title": item.title, "year": item.year, "genres": list(item.genres)}
+    if score is not None:
+        data["score"] = round(score, 4)
+    if reason:
+        data["reason"] = reason
+    return data
+
+
+def _context(settings: Settings) -> Any:
+    from bot.app import build_components
+    from tools.context import ToolContext
+
+    c = build_components(settings)
+    return ToolContext(settings, c.catalog, c.history, c.embedder, c.titles, user_id="cli")
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from tools.results import ToolInputError
+    from tools.search import search_catalog
+
+    try:
+        result = search_catalog(
+            _context(settings),
+            args.query,
+            genres=args.genre or None,
+            exclude_genres=args.exclude_genre or None,
+            year_from=args.year_from,
+            year_to=args.year_to,
+            min_rating=args.min_rating,
+            k=args.k,
+        )
+    except ToolInputError as exc:
+        return _fail(str(exc))
+    rows = [_item_dict(s.item, s.score, s.reason) for s in result.items]
+    if args.json:
+        print(json.dumps({"query": args.query, "items": rows}, ensure_ascii=False))
+    else:
+        for n, row in enumerate(rows, 1):
+            print(f"{n:2}. {row['title']} ({row['year']}) — {', '.join(row['genres'])}  [{row['score']:.3f}]")
+    return 0
+
+
+def cmd_item(args: argparse.Namespace, settings: Settings) -> int:
+    from tools.results import ToolInputError
+    from tools.search import item_details
+
+    try:
+        result = item_details(_context(settings), args.item)
+    except ToolInputError as exc:
+        hint = f" (did you mean: {', '.join(exc.suggestions)})" if exc.suggestions else ""
+        return _fail(f"{exc}{hint}")
+    facts = result.data["item"]
+    if args.json:
+        print(json.dumps(facts, ensure_ascii=False))
+    else:
+        print(f"{facts['title']} ({facts['year']}) — {', '.join(facts['genres'])}\n{facts['overview']}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    ingest = subparsers.add_parser("ingest", help="ingest the demo catalog or your own (items.csv / items.jsonl)")
+    ingest.add_argument("--catalog", help="a catalog file (.csv or .jsonl, see docs/catalog.md)")
+    ingest.add_argument("--force", action="store_true", help="rebuild even when the content is unchanged")
+    ingest.add_argument("--json", action="store_true")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    search = subparsers.add_parser("search", help="semantic catalog search with filters")
+    search.add_argument("query")
+    search.add_argument("--genre", action="append", help="keep items of this genre (repeatable)")
+    search.add_argument("--exclude-genre", action="append", help="drop items of this genre (repeatable)")
+    search.add_argument("--year-from", type=int)
+    search.add_argument("--year-to", type=int)
+    search.add_argument("--min-rating", type=float)
+    search.add_argument("--k", type=int, default=10)
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=cmd_search)
+
+    item = subparsers.add_parser("item", help="details of one item by id or (fuzzy) title")
+    item.add_argument("item")
+    item.add_argument("--json", action="store_true")
+    item.set_defaults(handler=cmd_item)

@@ -1,0 +1,92 @@
+"""The profile tool: the current user's taste, computed from their history (never another user's)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, defaultdict
+from typing import Any
+
+from tools.context import ToolContext
+from tools.results import ToolResult
+
+HALF_LIFE_DAYS = 365.0 * 2
+TOP_N = 8
+
+
+def _event_weight(signal: str, rating: float | None, mean: float) -> float:
+    """How much an event says the user likes the item, relative to the user's own mean rating."""
+    if signal == "like":
+        return 1.5
+    if signal == "dislike":
+        return -1.5
+    if signal == "seen":
+        return 0.0
+    return float(rating or 0.0) - mean
+
+
+def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
+    events = ctx.history.events(ctx.user_id)
+    latest = {e.item_id: e for e in events}
+    ratings = [e.rating for e in latest.values() if e.signal == "rating" and e.rating is not None]
+    mean = sum(ratings) / len(ratings) if ratings else 3.5
+    newest = max((e.ts for e in latest.values()), default=now or time.time())
+    genres: dict[str, float] = defaultdict(float)
+    decades: dict[str, float] = defaultdict(float)
+    tags: Counter[str] = Counter()
+    scored: list[tuple[float, str]] = []
+    disliked: list[str] = []
+    for event in latest.values():
+        item = ctx.catalog.get(event.item_id)
+        if item is None:
+            continue
+        weight = _event_weight(event.signal, event.rating, mean)
+        recency = math.pow(0.5, max(0.0, newest - event.ts) / 86400.0 / HALF_LIFE_DAYS)
+        for genre in item.genres:
+            genres[genre] += weight * recency
+        if item.year:
+            decades[f"{item.year // 10 * 10}s"] += weight * recency
+        if weight > 0:
+            for word in (*item.keywords[:5], *item.tags[:5]):
+                tags[word] += 1
+        scored.append((weight + (event.rating or 0) / 10.0, item.label))
+        if weight < -0.99 or event.signal == "dislike":
+            disliked.append(item.label)
+    top_genres = [{"genre": g, "weight": round(w, 3)} for g, w in sorted(genres.items(), key=lambda x: -x[1])]
+    top_decades = [{"decade": d, "weight": round(w, 3)} for d, w in sorted(decades.items(), key=lambda x: -x[1])]
+    favourites = [label for _, label in sorted(scored, key=lambda x: -x[0])[:5] if _ > 0]
+    counts = {
+        "events": len(events),
+        "items": len(latest),
+        "ratings": len(ratings),
+        "likes": sum(e.signal == "like" for e in latest.values()),
+        "dislikes": sum(e.signal == "dislike" for e in latest.values()),
+        "seen": sum(e.signal == "seen" for e in latest.values()),
+    }
+    liked_genres = [g["genre"] for g in top_genres if g["weight"] > 0][:3]
+    liked_decades = [d["decade"] for d in top_decades if d["weight"] > 0][:2]
+    if not latest:
+        summary = "No history yet: tell me a few films you loved."
+    else:
+        summary = f"Based on {counts['items']} films: you lean towards {', '.join(liked_genres) or 'no genre yet'}"
+        if liked_decades:
+            summary += f", mostly from the {' and '.join(liked_decades)}"
+        if favourites:
+            summary += f"; favourites include {', '.join(favourites[:2])}"
+        summary += "."
+    return {
+        "top_genres": top_genres[:TOP_N],
+        "decades": top_decades[:TOP_N],
+        "top_tags": [t for t, _ in tags.most_common(TOP_N)],
+        "favourites": favourites,
+        "disliked": disliked[:5],
+        "counts": counts,
+        "mean_rating": round(mean, 3) if ratings else None,
+        "summary": summary,
+    }
+
+
+def user_profile(ctx: ToolContext) -> ToolResult:
+    """Show the current user's taste profile: top genres and decades, favourite and disliked films, counts."""
+    profile = build_profile(ctx)
+    return ToolResult([], profile["summary"], profile)

@@ -1,0 +1,182 @@
+"""Recommendation tools: `recommend` (hybrid, personalised, with provenance) and `similar_items`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tools.context import ToolContext
+from tools.ease import EaseModel, ModelNotTrained, positive_interactions
+from tools.hybrid import HybridRanker, HybridWeights, RankRequest
+from tools.results import ScoredItem, ToolInputError, ToolResult
+from tools.rules import Rules
+from tools.search import validate_filters
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from store.catalog import CatalogStore
+    from store.history import HistoryStore
+
+log = logging.getLogger(__name__)
+DEFAULT_LAMBDA = 250.0
+
+
+class Recommender:
+    """EASE^R weights + the hybrid ranker over one catalog. Loaded once per process, read-only."""
+
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        ease: EaseModel | None,
+        rules: Rules | None = None,
+        weights: HybridWeights | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.ease = ease
+        self.ranker = HybridRanker(catalog, ease, weights, rules)
+
+    @classmethod
+    def load(cls, settings: Settings, catalog: CatalogStore) -> Recommender:
+        return cls(catalog, EaseModel.load(settings.models_dir), Rules.load(settings.rules_file))
+
+    def history_weights(self, ctx: ToolContext, likes: list[str] | None) -> tuple[dict[str, float], list[str]]:
+        """Liked items with weights (history + likes stated in chat), and the labels of stated likes."""
+        history = {item: weight / 5.0 for item, weight in ctx.history.liked(ctx.user_id).items()}
+        stated: list[str] = []
+        for item_id in ctx.stated_likes:
+            history[item_id] = 1.0
+        for ref in likes or []:
+            item = ctx.titles.resolve(ref)
+            history[item.item_id] = 1.0
+            stated.append(item.label)
+        return history, stated
+
+
+def _query_vector(ctx: ToolContext, query: str | None) -> np.ndarray | None:
+    if not query or not query.strip():
+        return None
+    return ctx.catalog.embedder.embed([query[:500]])[0]
+
+
+def _recommender(ctx: ToolContext) -> Recommender:
+    if ctx.recommender is None:
+        raise ToolInputError("the recommender is not trained yet: run `concierge build-demo`")
+    return ctx.recommender
+
+
+def recommend(
+    ctx: ToolContext,
+    query: str | None = None,
+    genres: list[str] | None = None,
+    exclude_genres: list[str] | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    likes: list[str] | None = None,
+    exclude_ids: list[str] | None = None,
+    k: int = 10,
+) -> ToolResult:
+    """Recommend items for the current user from their history, likes stated in chat, and constraints.
+
+    Args:
+        query: Free-text wish, e.g. "funny heist" (optional).
+        genres: Keep items having at least one of these genres.
+        exclude_genres: Drop items having any of these genres (e.g. ["Horror"] for "no horror").
+        year_from: Keep items released in or after this year.
+        year_to: Keep items released in or before this year.
+        likes: Titles the user says they liked in this conversation (used as history at once).
+        exclude_ids: Item ids not to return (e.g. shown already).
+        k: How many items to return (1-50).
+    """
+    validate_filters(ctx, genres, exclude_genres, year_from, year_to, k)
+    recommender = _recommender(ctx)
+    history, stated = recommender.history_weights(ctx, likes)
+    keep = ctx.catalog.mask(
+        genres=genres, exclude_genres=exclude_genres, year_from=year_from, year_to=year_to, exclude_ids=exclude_ids
+    )
+    for item_id in ctx.history.seen_ids(ctx.user_id) | set(history):
+        position = ctx.catalog.position(item_id)
+        if position is not None:
+            keep[position] = False
+    request = RankRequest(history, keep, k, _query_vector(ctx, query), query, genres or [])
+    items = recommender.ranker.rank(request)
+    summary = f"{len(items)} recommendations" + (f" based on {', '.join(stated)}" if stated else "")
+    data: dict[str, Any] = {"likes": stated, "history_size": len(history)}
+    return ToolResult(items, summary, data)
+
+
+def similar_items(ctx: ToolContext, item: str, k: int = 10) -> ToolResult:
+    """Items most like one item: people who liked it also liked (EASE) plus similar plot and themes.
+
+    Args:
+        item: The item's id or title (typos are fine), e.g. "Toy Story".
+        k: How many items to return (1-50).
+    """
+    validate_filters(ctx, None, None, None, None, k)
+    anchor = ctx.titles.resolve(item)
+    ranker = _recommender(ctx).ranker
+    keep = ctx.catalog.mask(exclude_ids=[anchor.item_id])
+    request = RankRequest({anchor.item_id: 1.0}, keep, k, None, None, list(anchor.genres))
+    items = ranker.rank(request)
+    for scored in items:
+        scored.reason = f"Like {anchor.label} · " + ", ".join(
+            [g for g in scored.item.genres if g in anchor.genres][:3] or list(scored.item.genres[:2])
+        )
+        scored.provenance["anchor"] = anchor.item_id
+    return ToolResult(items, f"{len(items)} items similar to {anchor.label}", {"anchor": anchor.label})
+
+
+# ---- build steps (called by `concierge build-demo` / `concierge train`) ---------------------------
+def import_demo_history(settings: Settings) -> dict[str, Any]:
+    from store.history import HistoryStore
+    from store.movielens import load_ratings
+
+    history = HistoryStore(settings.history_path)
+    try:
+        return history.import_movielens(load_ratings(settings.data_dir))
+    finally:
+        history.close()
+
+
+def train_recommender(
+    settings: Settings,
+    catalog: CatalogStore,
+    history: HistoryStore,
+    *,
+    lam: float = DEFAULT_LAMBDA,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Train EASE^R on the positive interactions in the history store; skipped when nothing changed."""
+    fingerprint = f"{history.fingerprint()}:{catalog.count()}:{lam}"
+    if not force and EaseModel.stored_fingerprint(settings.models_dir) == fingerprint:
+        return {"skipped": True, "fingerprint": fingerprint}
+    started = time.perf_counter()
+    users, items, signals, ratings = history.training_events()
+    pos_users, pos_items = positive_interactions(users, items, signals, ratings)
+    model = EaseModel.train(pos_users, pos_items, [i.item_id for i in catalog.items()], lam, fingerprint)
+    model.save(settings.models_dir)
+    return {
+        "skipped": False,
+        "items": len(model.item_ids),
+        "positives": len(pos_users),
+        "lambda": lam,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def scored_to_dict(scored: ScoredItem) -> dict[str, Any]:
+    item = scored.item
+    return {
+        "item_id": item.item_id,
+        "title": item.title,
+        "year": item.year,
+        "genres": list(item.genres),
+        "score": round(scored.score, 6),
+        "reason": scored.reason,
+        "provenance": scored.provenance,
+    }
+
+
+__all__ = ["ModelNotTrained", "Recommender", "import_demo_history", "recommend", "similar_items", "train_recommender"]
