@@ -43,7 +43,7 @@ def cmd_build_demo(args: argparse.Namespace, settings: Settings) -> int:
     summary = ingest_demo_catalog(settings, components.embedder)
     print(f"catalog: {summary}")
     print(f"history: {import_demo_history(settings)}")
-    print(f"recommender: {train_recommender(settings, components.catalog, components.history)}")
+    print(f"recommender: {train_recommender(settings, components.catalog, components.history, only_if_missing=True)}")
     if not args.skip_llm and settings.llm_backend != "openai" and not settings.llm_base_url:
         model = components.llm()
         print(f"llm: {'ready' if model is not None else 'not available'}")

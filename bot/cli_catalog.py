@@ -14,6 +14,7 @@ from store.ingest import IngestSummary, WriterBusy, ingest_items
 
 
 def ingest_demo_catalog(settings: Settings, embedder: Embedder, *, force: bool = False) -> IngestSummary:
+    """Ingest the MovieLens + TMDB demo catalog from settings.data_dir (a no-op when unchanged)."""
     from store.movielens import load_demo_items
 
     items = load_demo_items(settings.data_dir)
@@ -26,18 +27,21 @@ def _fail(message: str) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """`concierge ingest [--catalog FILE] [--force]`: the file is validated completely before the model loads."""
+    from store import embedder as embedders
+    from store.catalog import CatalogUnavailable
     from store.catalog_files import CatalogFileError, load_catalog_file
-    from store.embedder import MiniLMEmbedder
     from store.movielens import DataMissingError
 
     try:
-        embedder = MiniLMEmbedder(settings.embed_dtype)
         if args.catalog:
             items = load_catalog_file(Path(args.catalog))
+            embedder = embedders.MiniLMEmbedder(settings.embed_dtype)
             summary = ingest_items(settings, embedder, items, source=str(args.catalog), force=args.force)
         else:
+            embedder = embedders.MiniLMEmbedder(settings.embed_dtype)
             summary = ingest_demo_catalog(settings, embedder, force=args.force)
-    except (CatalogFileError, DataMissingError, WriterBusy, ValueError) as exc:
+    except (CatalogFileError, DataMissingError, WriterBusy, CatalogUnavailable, ValueError) as exc:
         return _fail(str(exc))
     print(json.dumps(summary.to_dict()) if args.json else str(summary))
     return 0
@@ -61,6 +65,8 @@ def _context(settings: Settings) -> Any:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """`concierge search QUERY [filters] [--json]`."""
+    from store.catalog import CatalogNotBuilt, CatalogUnavailable
     from tools.results import ToolInputError
     from tools.search import search_catalog
 
@@ -75,9 +81,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             min_rating=args.min_rating,
             k=args.k,
         )
-    except ToolInputError as exc:
+    except (ToolInputError, CatalogNotBuilt, CatalogUnavailable) as exc:
         return _fail(str(exc))
-    rows = [_item_dict(s.item, s.score, s.reason) for s in result.items]
+    rows = [{**_item_dict(s.item, s.score, s.reason), "provenance": s.provenance} for s in result.items]
     if args.json:
         print(json.dumps({"query": args.query, "items": rows}, ensure_ascii=False))
     else:
@@ -87,11 +93,15 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_item(args: argparse.Namespace, settings: Settings) -> int:
+    """`concierge item ID_OR_TITLE [--json]`."""
+    from store.catalog import CatalogNotBuilt, CatalogUnavailable
     from tools.results import ToolInputError
     from tools.search import item_details
 
     try:
         result = item_details(_context(settings), args.item)
+    except (CatalogNotBuilt, CatalogUnavailable) as exc:
+        return _fail(str(exc))
     except ToolInputError as exc:
         hint = f" (did you mean: {', '.join(exc.suggestions)})" if exc.suggestions else ""
         return _fail(f"{exc}{hint}")
@@ -104,6 +114,7 @@ def cmd_item(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(subparsers: Any) -> None:
+    """Add `ingest`, `search` and `item` to the `concierge` command."""
     ingest = subparsers.add_parser("ingest", help="ingest the demo catalog or your own (items.csv / items.jsonl)")
     ingest.add_argument("--catalog", help="a catalog file (.csv or .jsonl, see docs/catalog.md)")
     ingest.add_argument("--force", action="store_true", help="rebuild even when the content is unchanged")
@@ -117,7 +128,7 @@ def register(subparsers: Any) -> None:
     search.add_argument("--year-from", type=int)
     search.add_argument("--year-to", type=int)
     search.add_argument("--min-rating", type=float)
-    search.add_argument("--k", type=int, default=10)
+    search.add_argument("--k", type=int, default=10, help="number of results (1-50)")
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=cmd_search)
 

@@ -190,6 +190,10 @@ class AgentLoop:
         trace = list(state["trace"])
         for planned in state.get("pending", []):
             call = _resolve_placeholders(planned, outcomes)
+            public = self.toolbox.for_role(call.tool, request.ctx.role)
+            if public != call.tool:
+                trace.append({"event": "role_mapped", "from": call.tool, "to": public})
+                call = PlannedCall(public, call.arguments)
             writer(ToolStarted(call.tool, dict(call.arguments)))
             outcome = self.toolbox.run(request.ctx, call.tool, call.arguments)
             outcomes.append(outcome)

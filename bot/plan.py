@@ -25,7 +25,12 @@ INTENTS = (
 
 @dataclass(frozen=True, slots=True)
 class PlannedCall:
-    """One tool call: a public tool name (search_catalog, recommend, ...) and its arguments (no user id)."""
+    """One tool call: a public tool name (search_catalog, recommend, ...) and its arguments (no user id).
+
+    An argument value "$top" is a placeholder for the item id of the first item returned by the latest
+    earlier call of the same Decision that returned items (the loop resolves it before running the call),
+    e.g. [recommend(k=1), write_copy(item="$top", channel="push")].
+    """
 
     tool: str
     arguments: dict[str, Any]

@@ -32,6 +32,7 @@ TOOL_INTENT = {
     "extract_keywords": "keywords",
     "write_copy": "marketing_copy",
     "audience_for": "audience",
+    "audience_summary": "audience",
 }
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 

@@ -23,11 +23,13 @@ from tools.results import ToolInputError, ToolResult
 ToolFunction = Callable[..., ToolResult]
 
 MARKETER_ONLY = frozenset({"audience_for"})
+# What an ordinary user gets instead of a marketer-only tool: aggregate, anonymous figures.
+PUBLIC_VARIANT = {"audience_for": "audience_summary"}
 
 
 def default_tool_functions() -> dict[str, ToolFunction]:
     """The product's tools by public name (imported here, not at module import time)."""
-    from tools.audience import audience_for
+    from tools.audience import audience_for, audience_summary_public
     from tools.copy import write_copy
     from tools.feedback import record_feedback
     from tools.keywords import extract_keywords
@@ -45,6 +47,7 @@ def default_tool_functions() -> dict[str, ToolFunction]:
         "extract_keywords": extract_keywords,
         "write_copy": write_copy,
         "audience_for": audience_for,
+        "audience_summary": audience_summary_public,
     }
 
 
@@ -92,6 +95,13 @@ class Toolbox:
             self._tools[name] = StructuredTool.from_function(
                 func=_without_ctx(name, fn), name=name, parse_docstring=True, infer_schema=True
             )
+
+    @staticmethod
+    def for_role(name: str, role: str) -> str:
+        """The tool a call maps to for this role (marketer-only tools become their public variant)."""
+        if name in MARKETER_ONLY and role != "marketer":
+            return PUBLIC_VARIANT.get(name, name)
+        return name
 
     @property
     def names(self) -> list[str]:

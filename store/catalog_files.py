@@ -74,7 +74,7 @@ def load_catalog_file(path: Path) -> list[CatalogItem]:
     if suffix not in (".csv", ".jsonl"):
         raise CatalogFileError(path, None, f"unknown file type {suffix!r}: use .csv or .jsonl")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Excel exports) is dropped
     except UnicodeDecodeError as exc:
         raise CatalogFileError(path, None, f"not UTF-8 text (byte {exc.start})") from None
     seen: set[str] = set()

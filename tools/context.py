@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from store.catalog import CatalogStore
-    from store.history import HistoryStore
-
     from bot.config import Settings
     from bot.llm_base import ChatModel
+    from store.catalog import CatalogStore
     from store.embedder import Embedder
+    from store.history import HistoryStore
     from tools.recommend import Recommender
     from tools.titles import TitleIndex
 

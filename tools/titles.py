@@ -69,7 +69,8 @@ class TitleIndex:
 
     @staticmethod
     def _split_year(text: str) -> tuple[str, int | None]:
-        match = _YEAR.search(text)
+        matches = list(_YEAR.finditer(text))
+        match = matches[-1] if matches else None
         if match and normalize(text[: match.start()]):
             return text[: match.start()] + text[match.end() :], int(match.group(1))
         return text, None

@@ -1,0 +1,104 @@
+"""The HTTP service: one FastAPI app for the API, the widget's files and (mounted at / by bot.ui) the chat UI.
+
+    app = create_app(settings, backend)          # API + widget, documented at /docs
+    app = bot.ui.mount_ui(app, settings, backend)  # the Gradio UI at /
+
+Routes: GET /healthz; POST /v1/chat/completions (OpenAI-compatible); /api/v1/sessions..., /api/v1/feedback,
+/api/v1/me/profile, DELETE /api/v1/me; GET /widget.js, /widget.css.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.api_deps import TOKEN_HEADER, ApiContext
+from bot.api_errors import install_error_handlers
+from bot.api_openai import openai_router
+from bot.api_sessions import sessions_router
+from bot.auth import jwt_secret
+from bot.config import Settings
+from bot.limits import RateLimiter
+from bot.service import ChatBackend
+
+STATIC = Path(__file__).resolve().parent / "static"
+VERSION = "0.1.0"
+
+
+class SecurityHeaders:
+    """Adds CSP frame-ancestors (only 'self' and the allowed origins may frame our pages) and nosniff."""
+
+    def __init__(self, app: ASGIApp, allowed_origins: list[str]) -> None:
+        self.app = app
+        self.csp = "frame-ancestors " + " ".join(["'self'", *allowed_origins])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = self.csp
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
+    """The app. The backend may still be loading: /healthz and the API say 503 until backend.ready().
+
+    Raises bot.auth.AuthError at once when auth=jwt and CONCIERGE_JWT_SECRET is missing or too short.
+    """
+    api = ApiContext(settings, backend, jwt_secret(settings), RateLimiter(settings.rate_per_minute))
+    app = FastAPI(
+        title="Concierge",
+        version=VERSION,
+        description=(
+            "Conversational recommendations over the catalog. Authenticate with `Authorization: Bearer <JWT>` "
+            "(HS256, user id in `sub`, optional `role`). In demo mode, `X-Demo-User: <MovieLens user id>` acts "
+            "as a demo user; without either (when anonymous visitors are allowed) each call is a fresh visitor "
+            f"whose token comes back in the `{TOKEN_HEADER}` header. Errors: "
+            '`{"error": {"code", "message"}}` with a 4xx status.'
+        ),
+        max_body_size=settings.max_body_bytes,
+    )
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["service"], summary="Liveness and readiness")
+    def healthz() -> JSONResponse:
+        """200 {"status": "ok", ...} once the backend is loaded, else 503 {"status": "loading"}."""
+        if backend.ready():
+            return JSONResponse({"status": "ok", "version": VERSION, "auth": settings.auth})
+        return JSONResponse({"status": "loading"}, status_code=503, headers={"Retry-After": "5"})
+
+    app.include_router(sessions_router(api))
+    app.include_router(openai_router(api))
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget_js() -> FileResponse:
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/widget.css", include_in_schema=False)
+    def widget_css() -> FileResponse:
+        return FileResponse(STATIC / "widget.css", media_type="text/css", headers={"Cache-Control": "no-cache"})
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.allowed_origins),
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=[TOKEN_HEADER, "Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeaders, allowed_origins=list(settings.allowed_origins))
+    return app

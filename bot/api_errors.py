@@ -1,0 +1,66 @@
+"""Errors of the HTTP API: every refusal is a JSON body {"error": {"code", "message"}} with a 4xx status.
+
+Validation problems (bad JSON, bad UTF-8, wrong fields) become 400/422, never a 500; details name the field.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "rate_limited",
+}
+
+
+class ApiError(StarletteHTTPException):
+    """A refusal with a stable machine-readable code (an HTTPException, so body parsing re-raises it)."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status, detail=message, headers=headers)
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one error body shape of the API."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def describe_validation(exc: RequestValidationError, limit: int = 5) -> str:
+    """'body.text: Field required; body.max_items: ...' (no echo of the submitted values)."""
+    parts = []
+    for error in exc.errors()[:limit]:
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)[:1000] or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error the shape above."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, ApiError):
+            return error_response(exc.status_code, exc.code, exc.message, exc.headers)
+        code = STATUS_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        return error_response(exc.status_code, code, message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        json_broken = any(error.get("type") == "json_invalid" for error in exc.errors())
+        if json_broken:
+            return error_response(400, "invalid_json", "the body is not valid JSON")
+        return error_response(422, "invalid_request", describe_validation(exc))

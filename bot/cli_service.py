@@ -1,0 +1,80 @@
+"""CLI: `concierge serve` (API + UI + widget) and `concierge token` (a development JWT)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from typing import Any
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_server_app(settings: Settings) -> Any:
+    """The real app: backend warmed up in the background (healthz 503 until ready), UI mounted at /."""
+    from bot.api import create_app
+    from bot.app import build_backend
+    from bot.ui import mount_ui
+
+    backend = build_backend(settings)
+    purged = backend.components.sessions.purge_older_than(settings.retention_days)
+    if any(purged.values()):
+        log.info("retention: purged %s", purged)
+
+    def warm() -> None:
+        try:
+            backend.warm_up()
+            log.info("ready")
+        except Exception:  # logged with its traceback; healthz keeps answering 503 with the process alive
+            log.exception("warm-up failed")
+
+    threading.Thread(target=warm, name="warm-up", daemon=True).start()
+    app = create_app(settings, backend)
+    return mount_ui(app, settings, backend)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from bot.startup import HomeNotWritable, check_home
+
+    if args.host:
+        settings = settings.model_copy(update={"host": args.host})
+    if args.port:
+        settings = settings.model_copy(update={"port": args.port})
+    try:
+        check_home(settings.home)
+    except HomeNotWritable as exc:
+        sys.stderr.write(f"concierge: {exc}\n")
+        return 2
+    app = build_server_app(settings)
+    print(f"Concierge is starting at http://{settings.host}:{settings.port}/  (API docs: /docs)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.auth import AuthError, issue_token
+
+    try:
+        print(issue_token(settings, str(args.user), role=args.role, ttl_s=args.ttl))
+    except AuthError as exc:
+        sys.stderr.write(f"concierge: {exc}\n")
+        return 2
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser("serve", help="start the HTTP API, the chat UI and the widget")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=cmd_serve)
+
+    token = subparsers.add_parser("token", help="print a signed user token (JWT) for development")
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", choices=["user", "marketer"], default="user")
+    token.add_argument("--ttl", type=int, default=7 * 24 * 3600, help="seconds until it expires")
+    token.set_defaults(handler=cmd_token)
