@@ -188,12 +188,13 @@ class Router:
             return None
         signal = str(slots.feedback[0].value)
         calls = [PlannedCall("record_feedback", {"item": t, "signal": signal}) for t in targets]
-        if slots.has("next_request") and signal == "like" and hits:
+        if signal == "like" and hits and (slots.has("next_request") or not state.last_calls):
+            # likes stated in chat are the user's taste: answer with recommendations at once (cold start)
             arguments: dict[str, Any] = {"genres": slots.genres, "exclude_genres": slots.exclude_genres}
             arguments.update(likes=targets, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
             calls.append(PlannedCall("recommend", clean_args("recommend", arguments)))
             return Decision("recommend", RULE_CONFIDENCE, calls)
-        if ref is not None and signal in ("seen", "dislike"):
+        if ref is not None and signal in ("seen", "dislike", "like"):
             refresh = rerun(state, slots, bounds=self.year_bounds, exclude_shown=True, extra_excluded=[ref.item_id])
             calls.extend([refresh] if refresh else [])
         return Decision("feedback", RULE_CONFIDENCE, calls)
