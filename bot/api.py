@@ -14,11 +14,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api_deps import TOKEN_HEADER, ApiContext
-from bot.api_errors import install_error_handlers
+from bot.api_errors import ApiError, error_response, install_error_handlers
 from bot.api_openai import openai_router
 from bot.api_sessions import sessions_router
 from bot.auth import jwt_secret
@@ -54,6 +54,35 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodySizeGuard:
+    """A JSON 413 when the body is over max_bytes: by Content-Length up front, else while it is read."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = f"the request body is over {self.max_bytes} bytes"
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await error_response(413, "body_too_large", message)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            event = await receive()
+            received += len(event.get("body", b""))
+            if received > self.max_bytes:
+                raise ApiError(413, "body_too_large", message)  # an HTTPException: routes turn it into JSON
+            return event
+
+        await self.app(scope, limited_receive, send)
+
+
 def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
     """The app. The backend may still be loading: /healthz and the API say 503 until backend.ready().
 
@@ -70,8 +99,8 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
             f"whose token comes back in the `{TOKEN_HEADER}` header. Errors: "
             '`{"error": {"code", "message"}}` with a 4xx status.'
         ),
-        max_body_size=settings.max_body_bytes,
     )
+    app.state.concierge = api  # bot.ui.mount_ui shares the rate limiter
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["service"], summary="Liveness and readiness")
@@ -92,6 +121,8 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
     def widget_css() -> FileResponse:
         return FileResponse(STATIC / "widget.css", media_type="text/css", headers={"Cache-Control": "no-cache"})
 
+    # Outermost last: security headers -> CORS (so errors carry CORS headers too) -> body size guard -> routes.
+    app.add_middleware(BodySizeGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.allowed_origins),

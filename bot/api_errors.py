@@ -5,6 +5,8 @@ Validation problems (bad JSON, bad UTF-8, wrong fields) become 400/422, never a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -33,7 +35,7 @@ class ApiError(StarletteHTTPException):
         self.message = message
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """The one error body shape of the API."""
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 

@@ -113,9 +113,14 @@ class Components:
         def build() -> Recommender | None:
             if self.overrides.recommender is not None:
                 return self.overrides.recommender
+            from tools.ease import ModelNotTrained
             from tools.recommend import Recommender
 
-            return Recommender.load(self.settings, self.catalog)
+            try:
+                return Recommender.load(self.settings, self.catalog)
+            except ModelNotTrained as exc:
+                log.error("%s", exc)
+                return None
 
         return self._once("recommender", build)
 

@@ -27,6 +27,7 @@ ANON_PREFIX = "anon-"
 DEV_SECRET_FILE = "dev-jwt-secret"
 ROLES = ("user", "marketer")
 MAX_SUBJECT_CHARS = 128
+MIN_SECRET_CHARS = 32
 
 
 class AuthError(Exception):
@@ -47,8 +48,8 @@ def jwt_secret(settings: Settings) -> str:
     """CONCIERGE_JWT_SECRET, or in demo mode a development secret generated once under CONCIERGE_HOME (0600)."""
     if settings.jwt_secret is not None:
         value = settings.jwt_secret.get_secret_value()
-        if len(value) < 16:
-            raise AuthError("CONCIERGE_JWT_SECRET must be at least 16 characters")
+        if len(value) < MIN_SECRET_CHARS:
+            raise AuthError(f"CONCIERGE_JWT_SECRET must be at least {MIN_SECRET_CHARS} characters")
         return value
     if settings.auth != "demo":
         raise AuthError("CONCIERGE_JWT_SECRET is not set (required when CONCIERGE_AUTH=jwt)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import threading
@@ -50,31 +51,43 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     except HomeNotWritable as exc:
         sys.stderr.write(f"concierge: {exc}\n")
         return 2
-    app = build_server_app(settings)
+    from bot.auth import AuthError
+
+    try:
+        app = build_server_app(settings)
+    except AuthError as exc:
+        sys.stderr.write(f"concierge: {exc}\n")
+        return 2
     print(f"Concierge is starting at http://{settings.host}:{settings.port}/  (API docs: /docs)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
     return 0
 
 
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.auth import AuthError, issue_token
+    """Print a signed token for --user (CONCIERGE_JWT_SECRET, or the demo-mode development secret)."""
+    from bot.auth import AuthError, issue_token, jwt_secret
 
     try:
-        print(issue_token(settings, str(args.user), role=args.role, ttl_s=args.ttl))
+        token = issue_token(jwt_secret(settings), str(args.user), role=args.role, ttl_s=args.ttl)
     except AuthError as exc:
         sys.stderr.write(f"concierge: {exc}\n")
         return 2
+    if args.json:
+        print(json.dumps({"token": token, "user_id": str(args.user), "role": args.role, "expires_in_s": args.ttl}))
+    else:
+        print(token)
     return 0
 
 
 def register(subparsers: Any) -> None:
     serve = subparsers.add_parser("serve", help="start the HTTP API, the chat UI and the widget")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", help="bind address (default CONCIERGE_HOST)")
+    serve.add_argument("--port", type=int, help="port (default CONCIERGE_PORT)")
     serve.set_defaults(handler=cmd_serve)
 
     token = subparsers.add_parser("token", help="print a signed user token (JWT) for development")
     token.add_argument("--user", required=True)
     token.add_argument("--role", choices=["user", "marketer"], default="user")
     token.add_argument("--ttl", type=int, default=7 * 24 * 3600, help="seconds until it expires")
+    token.add_argument("--json", action="store_true", help="print {token, user_id, role, expires_in_s}")
     token.set_defaults(handler=cmd_token)

@@ -154,19 +154,19 @@ class ReplyWriter:
         if model is None:
             return ReplyText(template, "template", None, "llm unavailable")
         facts = template if intent == "item_question" else ""
-        messages: list[Message] = [
-            {"role": "system", "content": self.system_prompt()},
-            {
-                "role": "user",
-                "content": self.prompts.render(
-                    "reply_llm.j2",
-                    user_text=request.text[:1000],
-                    items=items,
-                    facts=facts,
-                    fallback_instruction="Answer briefly and politely.",
-                ),
-            },
-        ]
+        # Small models (no tool calling) echo long, structured prompts: they get a short plain one.
+        small = not model.supports_tools
+        system = self.prompts.render(
+            "system_small.j2" if small else "system.j2", catalog_name=self.catalog_name, canary=self.canary
+        )
+        user = self.prompts.render(
+            "reply_llm_small.j2" if small else "reply_llm.j2",
+            user_text=request.text[:300 if small else 1000].replace('"', "'"),
+            items=items,
+            facts=facts,
+            fallback_instruction="Answer briefly and politely.",
+        )
+        messages: list[Message] = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         chunks: list[str] = []
         try:
             for delta in model.stream(

@@ -1,7 +1,10 @@
 """The Gradio chat UI at `/`: streamed chat, recommendation cards with feedback buttons, a profile chart.
 
-Everything it shows comes from the same ChatBackend as the API. Text is rendered as escaped text.
-Nothing loads from the internet (system fonts, analytics off).
+Everything it shows comes from the same ChatBackend as the API. User and model text is escaped; nothing
+loads from the internet (system fonts, analytics off, no SSR node server).
+
+Who is chatting: in demo mode the visitor picks a MovieLens demo user or "new visitor"; otherwise (and for
+"new visitor") each browser tab is a fresh anonymous user ("anon-<uuid>", kept in the tab's state).
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from typing import Any
 from fastapi import FastAPI
 
 from bot.config import Settings
-from bot.events import ItemsShown, TextDelta, TurnDone
-from bot.service import ChatBackend
+from bot.events import ItemsShown, TextDelta, ToolStarted, TurnDone
+from bot.limits import RateLimited, RateLimiter
+from bot.service import ChatBackend, SessionNotFound
 
 NEW_VISITOR = "new visitor"
+SIGNALS = {"like": "like", "dislike": "dislike", "seen": "seen"}
+MARKS = {"like": "liked", "dislike": "disliked", "seen": "seen"}
 EXAMPLES = [
     "I loved Heat and Ronin",
     "something like Toy Story but for adults",
@@ -27,135 +33,211 @@ EXAMPLES = [
     "what do you know about my taste?",
 ]
 CSS = """
-.concierge-card {border: 1px solid #ddd; border-radius: 8px; padding: 8px 10px; margin: 4px 0;}
+.concierge-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;}
 .concierge-card .title {font-weight: 600;}
-.concierge-card .reason {color: #555; font-size: 0.9em;}
+.concierge-card .genres, .concierge-card .reason {color: var(--body-text-color-subdued); font-size: 0.9em;}
+.concierge-card .mark {float: right; font-size: 0.85em;}
 """
+TITLE = "## Concierge — films from the catalog, with reasons you can check"
 
 
-def card_html(item: dict[str, Any]) -> str:
+def as_text(text: str) -> str:
+    """Chat text for gr.Chatbot, which renders (sanitised) HTML: escaped, so markup shows as typed."""
+    return html.escape(text, quote=False)
+
+
+def card_html(item: dict[str, Any], mark: str | None = None) -> str:
+    """One recommendation as escaped HTML (title, year, genres, reason, the user's last feedback)."""
     year = f" ({item['year']})" if item.get("year") else ""
+    badge = f'<span class="mark">{html.escape(MARKS[mark])}</span>' if mark in MARKS else ""
     return (
         '<div class="concierge-card">'
-        f'<div class="title">{html.escape(item["title"])}{html.escape(year)}</div>'
+        f'{badge}<div class="title">{html.escape(str(item["title"]) + year)}</div>'
         f'<div class="genres">{html.escape(", ".join(item.get("genres", [])))}</div>'
-        f'<div class="reason">{html.escape(item.get("reason", ""))}</div></div>'
+        f'<div class="reason">{html.escape(str(item.get("reason", "")))}</div></div>'
     )
 
 
 def genre_chart(profile: dict[str, Any]) -> Any:
-    """A bar chart of the profile's genre weights (a matplotlib figure)."""
-    import matplotlib
+    """A horizontal bar chart of the profile's genre weights (a matplotlib figure)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = profile.get("top_genres", [])[:8]
-    figure, axis = plt.subplots(figsize=(4.5, 2.8), dpi=90)
+    rows = list(profile.get("top_genres", []))[:8]
+    figure = Figure(figsize=(4.6, 2.8), dpi=90)
+    axis = figure.add_subplot()
     if rows:
-        names = [r["genre"] for r in rows][::-1]
-        weights = [r["weight"] for r in rows][::-1]
+        names = [str(r["genre"]) for r in rows][::-1]
+        weights = [float(r["weight"]) for r in rows][::-1]
         axis.barh(names, weights, color=["#4c78a8" if w >= 0 else "#e45756" for w in weights])
+        axis.axvline(0, color="#888", linewidth=0.8)
         axis.set_xlabel("taste weight")
     else:
         axis.text(0.5, 0.5, "no history yet", ha="center", va="center")
         axis.set_axis_off()
     axis.set_title("Your genres")
     figure.tight_layout()
-    plt.close(figure)
     return figure
 
 
-def build_ui(settings: Settings, backend: ChatBackend) -> Any:
+def profile_summary(profile: dict[str, Any]) -> str:
+    return str(profile.get("summary") or "")
+
+
+def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | None = None) -> Any:
+    """The Blocks app (not yet mounted)."""
     import gradio as gr
 
+    demo_mode = settings.auth == "demo"
+    limiter = limiter or RateLimiter(settings.rate_per_minute)
+
     def user_for(choice: str | None, state: dict[str, Any]) -> str:
-        if settings.auth == "demo" and choice and choice != NEW_VISITOR:
+        if demo_mode and choice and choice != NEW_VISITOR:
             return str(choice)
         state.setdefault("visitor", f"anon-{uuid.uuid4().hex}")
         return str(state["visitor"])
 
+    def allowed(user: str) -> bool:
+        try:
+            limiter.check(f"user:{user}")
+        except RateLimited as exc:
+            gr.Warning(str(exc))
+            return False
+        return True
+
     def respond(
-        text: str, chat: list[dict[str, Any]], choice: str | None, state: dict[str, Any]
+        text: str, chat: list[dict[str, Any]], choice: str | None, mode: str, state: dict[str, Any]
     ) -> Iterator[tuple[Any, ...]]:
-        text = (text or "").strip()[: settings.max_message_chars]
+        text = (text or "").strip()
+        unchanged = (chat, state, gr.skip(), gr.skip(), gr.skip())
         if not text:
-            yield chat, state, state.get("items", []), gr.update()
+            yield unchanged
+            return
+        if len(text) > settings.max_message_chars:
+            gr.Warning(f"A message holds at most {settings.max_message_chars} characters.")
+            yield unchanged
             return
         user = user_for(choice, state)
-        chat = [*chat, {"role": "user", "content": text}, {"role": "assistant", "content": ""}]
-        yield chat, state, state.get("items", []), gr.update()
-        draft = ""
-        for event in backend.run_turn(
-            user_id=user, text=text, session_id=state.get("session"), reply_mode=state.get("reply_mode")
-        ):
-            if isinstance(event, TextDelta):
-                draft += event.text
-                chat[-1] = {"role": "assistant", "content": draft}
-                yield chat, state, state.get("items", []), gr.update()
-            elif isinstance(event, ItemsShown):
-                state["items"] = [item.to_dict() for item in event.items]
-                yield chat, state, state["items"], gr.update()
-            elif isinstance(event, TurnDone):
-                state["session"] = event.result.session_id
-                state["items"] = [item.to_dict() for item in event.result.items]
-                chat[-1] = {"role": "assistant", "content": event.result.reply}
-                yield chat, state, state["items"], genre_chart(backend.profile(user))
+        if not allowed(user):
+            yield unchanged
+            return
+        session = state.get("session")
+        if session is not None and len(chat) + 2 > settings.max_messages:
+            gr.Info("This conversation is full; a new one starts.")
+            chat, session = [], None
+        chat = [*chat, {"role": "user", "content": as_text(text)}, {"role": "assistant", "content": "…"}]
+        yield chat, state, gr.skip(), gr.skip(), gr.skip()
+        try:
+            events = backend.run_turn(user_id=user, text=text, session_id=session, reply_mode=mode)  # type: ignore[arg-type]
+            draft = ""
+            for event in events:
+                if isinstance(event, ToolStarted) and not draft:
+                    chat[-1] = {"role": "assistant", "content": f"… ({event.name.replace('_', ' ')})"}
+                    yield chat, state, gr.skip(), gr.skip(), gr.skip()
+                elif isinstance(event, TextDelta):
+                    draft += event.text
+                    chat[-1] = {"role": "assistant", "content": as_text(draft)}
+                    yield chat, state, gr.skip(), gr.skip(), gr.skip()
+                elif isinstance(event, ItemsShown):
+                    state["marks"] = {}
+                    yield chat, state, [item.to_dict() for item in event.items], gr.skip(), gr.skip()
+                elif isinstance(event, TurnDone):
+                    state["session"] = event.result.session_id
+                    chat[-1] = {"role": "assistant", "content": as_text(event.result.reply)}
+                    profile = backend.profile(user)
+                    items = [item.to_dict() for item in event.result.items]
+                    yield chat, state, items, genre_chart(profile), profile_summary(profile)
+        except SessionNotFound:
+            state.pop("session", None)
+            chat[-1] = {"role": "assistant", "content": "That conversation has expired; please send it again."}
+            yield chat, state, gr.skip(), gr.skip(), gr.skip()
 
     def switch_user(choice: str | None, state: dict[str, Any]) -> tuple[Any, ...]:
-        fresh: dict[str, Any] = {"reply_mode": state.get("reply_mode")}
-        return [], fresh, [], genre_chart(backend.profile(user_for(choice, fresh)))
+        fresh: dict[str, Any] = {"visitor": state.get("visitor")} if state.get("visitor") else {}
+        profile = backend.profile(user_for(choice, fresh))
+        return [], fresh, [], genre_chart(profile), profile_summary(profile)
 
-    theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    with gr.Blocks(title="Concierge") as demo:
-        state = gr.State({"reply_mode": None})
+    with gr.Blocks(title="Concierge", analytics_enabled=False) as blocks:
+        state = gr.State({})
         items_state = gr.State([])
-        gr.Markdown("## Concierge — films from the catalog, with reasons you can check")
+        gr.Markdown(TITLE)
         with gr.Row():
             with gr.Column(scale=3):
-                picker = gr.Dropdown(
-                    choices=[NEW_VISITOR, *backend.demo_users()[:610]] if settings.auth == "demo" else [NEW_VISITOR],
-                    value=NEW_VISITOR,
-                    label="Demo user (MovieLens id)",
-                    visible=settings.auth == "demo",
-                    elem_id="user-picker",
-                )
+                with gr.Row():
+                    picker = gr.Dropdown(
+                        choices=[NEW_VISITOR, *backend.demo_users()] if demo_mode else [NEW_VISITOR],
+                        value=NEW_VISITOR,
+                        label="Who are you? (MovieLens demo user id)",
+                        visible=demo_mode,
+                        elem_id="user-picker",
+                        scale=2,
+                    )
+                    mode = gr.Radio(
+                        ["llm", "template"], value=settings.reply_mode, label="Reply mode", elem_id="reply-mode"
+                    )
                 chatbot = gr.Chatbot(
-                    label="Chat", height=420, sanitize_html=True, render_markdown=False, elem_id="chat"
+                    label="Chat",
+                    height=420,
+                    sanitize_html=True,
+                    render_markdown=False,
+                    allow_tags=False,
+                    feedback_options=None,
+                    elem_id="chat",
                 )
-                box = gr.Textbox(placeholder="Ask for a film…", label="Message", elem_id="message")
-                gr.Examples(EXAMPLES, inputs=box)
+                box = gr.Textbox(
+                    placeholder="Ask for a film…",
+                    label="Message",
+                    elem_id="message",
+                    max_length=settings.max_message_chars,
+                )
+                gr.Examples(EXAMPLES, inputs=box, label="Try")
             with gr.Column(scale=2):
-                chart = gr.Plot(label="Profile", elem_id="profile-chart")
+                chart = gr.Plot(label="Your profile", elem_id="profile-chart", format="png")
+                summary = gr.Textbox(label="Profile summary", interactive=False, lines=2, elem_id="profile-summary")
 
                 @gr.render(inputs=[items_state, picker, state])
                 def cards(items: list[dict[str, Any]], choice: str | None, session: dict[str, Any]) -> None:
                     if not items:
-                        gr.Markdown("Recommendations appear here.")
+                        gr.Markdown("Recommendations appear here as cards.", elem_id="cards-empty")
+                    marks: dict[str, str] = session.get("marks", {})
                     for n, item in enumerate(items):
                         with gr.Group(elem_classes=["card-group"]):
-                            gr.HTML(card_html(item), elem_id=f"card-{n}")
+                            gr.HTML(card_html(item, marks.get(item["item_id"])), elem_id=f"card-{n}")
                             with gr.Row():
-                                for signal in ("like", "dislike", "seen"):
-                                    button = gr.Button(signal, size="sm", elem_id=f"{signal}-{n}")
+                                for signal, label in SIGNALS.items():
+                                    button = gr.Button(label, size="sm", elem_id=f"{signal}-{n}", min_width=60)
 
-                                    def click(_: Any = None, item_id: str = item["item_id"], sig: str = signal) -> Any:
-                                        user = user_for(choice, session)
+                                    def click(
+                                        shown: list[dict[str, Any]],
+                                        st: dict[str, Any],
+                                        *,
+                                        item_id: str = item["item_id"],
+                                        sig: str = signal,
+                                    ) -> tuple[Any, ...]:
+                                        user = user_for(choice, st)
+                                        if not allowed(user):
+                                            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
                                         backend.record_feedback(user, item_id, sig)  # type: ignore[arg-type]
-                                        return genre_chart(backend.profile(user))
+                                        st["marks"] = {**st.get("marks", {}), item_id: sig}
+                                        profile = backend.profile(user)
+                                        return list(shown), st, genre_chart(profile), profile_summary(profile)
 
-                                    button.click(click, inputs=None, outputs=chart)
+                                    button.click(click, [items_state, state], [items_state, state, chart, summary])
 
-        outputs = [chatbot, state, items_state, chart]
-        box.submit(respond, [box, chatbot, picker, state], outputs).then(lambda: "", None, box)
+        outputs = [chatbot, state, items_state, chart, summary]
+        box.submit(respond, [box, chatbot, picker, mode, state], outputs).then(lambda: "", None, box)
         picker.change(switch_user, [picker, state], outputs)
-        demo.load(switch_user, [picker, state], outputs)
-    return demo, theme
+        blocks.load(switch_user, [picker, state], outputs)
+    return blocks
 
 
 def mount_ui(app: FastAPI, settings: Settings, backend: ChatBackend) -> FastAPI:
+    """Mount the UI at / of an app from bot.api.create_app (sharing its rate limiter)."""
     import gradio as gr
 
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    demo, theme = build_ui(settings, backend)
-    return gr.mount_gradio_app(app, demo, path="/", theme=theme, css=CSS, footer_links=[], ssr_mode=False)
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    api = getattr(app.state, "concierge", None)
+    blocks = build_ui(settings, backend, getattr(api, "limiter", None))
+    theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    return gr.mount_gradio_app(
+        app, blocks, path="/", theme=theme, css=CSS, footer_links=[], ssr_mode=False, pwa=False, mcp_server=False
+    )

@@ -8,28 +8,26 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from store.catalog import META_COLLECTION, active_collection, item_to_metadata, make_client
+from store.catalog import META_COLLECTION, active_collection, fingerprint_fields, item_to_metadata, make_client
 from store.embedder import Embedder
 from store.items import CatalogItem
+from store.writer_lock import WriterBusy, writer_lock
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger(__name__)
+__all__ = ["IngestSummary", "WriterBusy", "content_hash", "ingest_items", "writer_lock"]
 EMBED_CHUNK = 512
-
-
-class WriterBusy(RuntimeError):
-    """Another process is writing this catalog folder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +38,10 @@ class IngestSummary:
     skipped: bool
     collection: str
     source: str
+    embed_seconds: float = 0.0  # of `seconds`, the time spent in embedder.embed (the rest is Chroma + hashing)
 
     def __str__(self) -> str:
+        """The one-line summary printed at the end of an ingest."""
         if self.skipped:
             return f"{self.items} items from {self.source}: unchanged, nothing to do ({self.collection})"
         return (
@@ -53,35 +53,18 @@ class IngestSummary:
         return asdict(self)
 
 
-@contextmanager
-def writer_lock(settings: Settings) -> Iterator[None]:
-    """Exclusive writer lock on the persistent Chroma folder (server mode: the server serialises writes)."""
-    if settings.chroma_url:
-        yield
-        return
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    path = settings.chroma_path / ".writer.lock"
-    lock = FileLock(str(path), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise WriterBusy(
-            f"the catalog at {settings.chroma_path} is being written by another process; one writer per folder "
-            "(two writers corrupt Chroma's index) — wait for it, or use Chroma server mode (CONCIERGE_CHROMA_URL) "
-            "for several processes"
-        ) from exc
-    try:
-        yield
-    finally:
-        lock.release()
+def embedder_identity(embedder: Embedder) -> str:
+    """Which model made the vectors: class, dimension and dtype."""
+    return f"{type(embedder).__name__}:{embedder.dim}:{getattr(embedder, 'dtype', '')}"
 
 
 def content_hash(items: Sequence[CatalogItem], embedder: Embedder) -> str:
+    """sha256 over the embedder identity and every item's id and content, in order."""
     digest = hashlib.sha256()
-    digest.update(f"{type(embedder).__name__}:{embedder.dim}:{getattr(embedder, 'dtype', '')}".encode())
+    digest.update(embedder_identity(embedder).encode())
     for item in items:
         digest.update(item.item_id.encode())
-        digest.update(json.dumps(item_to_metadata(item), sort_keys=True, ensure_ascii=False).encode())
+        digest.update(json.dumps(fingerprint_fields(item), sort_keys=True, ensure_ascii=False).encode())
     return digest.hexdigest()
 
 
@@ -94,7 +77,12 @@ def ingest_items(
     show_progress: bool = True,
     force: bool = False,
 ) -> IngestSummary:
-    """Embed and store `items` as the live catalog, unless the same content is already live."""
+    """Embed and store `items` as the live catalog, unless the same content is already live.
+
+    Atomic: the items go into a new collection; the `concierge_meta` pointer is switched only when all are
+    written, then the old collection is deleted. On any failure the new collection is dropped and the old
+    catalog stays live. Raises WriterBusy when another process is writing the same folder.
+    """
     started = time.perf_counter()
     if not items:
         raise ValueError(f"{source}: no items to ingest")
@@ -102,33 +90,42 @@ def ingest_items(
     if len(set(ids)) != len(ids):
         raise ValueError(f"{source}: duplicate item ids")
     fingerprint = content_hash(items, embedder)
-    name = f"{settings.collection}-{fingerprint[:16]}"
     with writer_lock(settings):
         client = make_client(settings)
-        current, _ = active_collection(client)
-        if current == name and not force:
-            return IngestSummary(len(items), time.perf_counter() - started, 0.0, True, name, source)
+        current, pointer = active_collection(client)
         existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
-        if name in existing:
-            client.delete_collection(name)  # a leftover of an interrupted run, or --force
+        if current in existing and pointer.get("hash") == fingerprint and not force:
+            return IngestSummary(len(items), time.perf_counter() - started, 0.0, True, str(current), source)
+        # a fresh name every time, so the live collection is never touched before the switch (even with force)
+        name = f"{settings.collection}-{fingerprint[:16]}-{int(time.time() * 1000) % 10**8:08d}"
+        if not settings.chroma_url:  # we hold the folder's writer lock: other catalog-* collections are leftovers
+            for leftover in existing - {current, META_COLLECTION}:
+                if leftover.startswith(f"{settings.collection}-"):
+                    client.delete_collection(leftover)
         collection = client.create_collection(
             name,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"source": source, "hash": fingerprint},
+            metadata={"source": source, "hash": fingerprint, "embedder": embedder_identity(embedder)},
             embedding_function=None,
         )
         try:
-            _write(client, collection, embedder, items, settings.embed_batch_size, show_progress)
+            embed_seconds = _write(client, collection, embedder, items, settings.embed_batch_size, show_progress)
         except BaseException:
-            client.delete_collection(name)
+            try:
+                client.delete_collection(name)
+            except Exception:  # the original error matters more; a leftover is replaced by the next ingest
+                log.warning("could not drop the half-written collection %s", name)
             raise
         meta = client.get_or_create_collection(META_COLLECTION, embedding_function=None)
         meta.modify(metadata={"active": name, "hash": fingerprint, "source": source, "count": len(items)})
         if current and current != name and current in existing:
             client.delete_collection(current)
     seconds = time.perf_counter() - started
-    summary = IngestSummary(len(items), seconds, len(items) / seconds if seconds else 0.0, False, name, source)
+    rate = len(items) / seconds if seconds else 0.0
+    summary = IngestSummary(len(items), seconds, rate, False, name, source, embed_seconds)
     log.info("ingest done: %s", summary)
+    if show_progress:
+        tqdm.write(str(summary), file=sys.stderr)
     return summary
 
 
@@ -139,17 +136,32 @@ def _write(
     items: Sequence[CatalogItem],
     batch_size: int,
     show_progress: bool,
-) -> None:
-    max_batch = max(1, int(client.get_max_batch_size()))
-    chunk = min(EMBED_CHUNK, max_batch)
-    with tqdm(total=len(items), unit="item", desc="ingest", disable=not show_progress) as bar:
+) -> float:
+    """Embed and add the items chunk by chunk; returns the seconds spent embedding.
+
+    Chroma's add of chunk n runs in a worker thread while chunk n+1 is embedded (both release the GIL),
+    so the Chroma writes mostly hide behind the model. At most one add is in flight; its error is raised.
+    """
+    embed_seconds = 0.0
+    chunk = min(EMBED_CHUNK, max(1, int(client.get_max_batch_size())))
+    pending: Future[None] | None = None
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-add") as pool,
+        tqdm(total=len(items), unit="item", desc="ingest", disable=not show_progress) as bar,
+    ):
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
+            started = time.perf_counter()
             vectors = embedder.embed([item.embedding_text() for item in part], batch_size=batch_size)
-            metadatas = []
-            for offset, item in enumerate(part):
-                meta = item_to_metadata(item)
-                meta["position"] = start + offset
-                metadatas.append(meta)
-            collection.add(ids=[item.item_id for item in part], embeddings=vectors.tolist(), metadatas=metadatas)
-            bar.update(len(part))
+            embed_seconds += time.perf_counter() - started
+            metadatas = [{**item_to_metadata(item), "position": start + n} for n, item in enumerate(part)]
+            if pending is not None:
+                pending.result()
+                bar.update(chunk)
+            pending = pool.submit(
+                collection.add, ids=[item.item_id for item in part], embeddings=vectors, metadatas=metadatas
+            )
+        if pending is not None:
+            pending.result()
+            bar.update(len(items) - bar.n)
+    return embed_seconds

@@ -26,9 +26,9 @@ TOP_CONTRIBUTORS = 5
 class HybridWeights:
     collaborative: float = 1.0
     content: float = 0.35
-    content_cold: float = 0.8
+    content_cold: float = 1.2
     query: float = 2.0
-    popularity: float = 0.08
+    popularity: float = 0.04
     cold_history: int = 10  # at most this many liked items = a cold user
     mmr_lambda: float = 0.8
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from store.history import HistoryStore
 
 log = logging.getLogger(__name__)
-DEFAULT_LAMBDA = 250.0
+DEFAULT_LAMBDA = 120.0
 
 
 class Recommender:
@@ -147,11 +147,17 @@ def train_recommender(
     *,
     lam: float = DEFAULT_LAMBDA,
     force: bool = False,
+    only_if_missing: bool = False,
 ) -> dict[str, Any]:
-    """Train EASE^R on the positive interactions in the history store; skipped when nothing changed."""
+    """Train EASE^R on the positive interactions in the history store and save the weights.
+
+    Skipped when the stored weights were trained on the same history, catalog size and λ (unless `force`),
+    or, with `only_if_missing`, whenever weights exist at all (the demo build).
+    """
     fingerprint = f"{history.fingerprint()}:{catalog.count()}:{lam}"
-    if not force and EaseModel.stored_fingerprint(settings.models_dir) == fingerprint:
-        return {"skipped": True, "fingerprint": fingerprint}
+    stored = EaseModel.stored_fingerprint(settings.models_dir)
+    if not force and (stored == fingerprint or (only_if_missing and stored is not None)):
+        return {"skipped": True, "fingerprint": stored}
     started = time.perf_counter()
     users, items, signals, ratings = history.training_events()
     pos_users, pos_items = positive_interactions(users, items, signals, ratings)

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from store.items import CatalogItem
 from tools.context import ToolContext
 from tools.results import ScoredItem, ToolInputError, ToolResult
 
 MAX_K = 50
 MIN_YEAR, MAX_YEAR = 1870, 2100
+MAX_QUERY_CHARS = 1000
+
+
+def canonical_genres(ctx: ToolContext, names: list[str] | None) -> list[str] | None:
+    """Genre names as the catalog spells them ("crime" -> "Crime"); unknown names are kept for the error."""
+    if not names:
+        return None
+    known = {g.lower(): g for g in ctx.catalog.genres}
+    return [known.get(str(name).strip().lower(), str(name)) for name in names]
 
 
 def validate_filters(
@@ -23,7 +33,8 @@ def validate_filters(
     unknown = ctx.catalog.unknown_genres([*(genres or []), *(exclude_genres or [])])
     if unknown:
         raise ToolInputError(
-            f"unknown genre(s) {', '.join(map(repr, unknown))}; known genres: {', '.join(ctx.catalog.genres)}"
+            f"unknown genre(s) {', '.join(map(repr, unknown))}; known genres: {', '.join(ctx.catalog.genres)}",
+            suggestions=list(ctx.catalog.genres),
         )
     for name, year in (("year_from", year_from), ("year_to", year_to)):
         if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
@@ -34,15 +45,37 @@ def validate_filters(
         raise ToolInputError(f"k must be between 1 and {MAX_K}, not {k}")
 
 
-def _why(item_genres: tuple[str, ...], filters: dict[str, Any], similarity: float, exact: bool) -> dict[str, Any]:
-    matched = [g for g in filters.get("genres") or [] if g in item_genres]
-    provenance: dict[str, Any] = {"similarity": round(similarity, 4), "matched_genres": matched}
+def _filters_matched(item: CatalogItem, filters: dict[str, Any]) -> list[str]:
+    """The filters this item passed, in words (for provenance)."""
+    matched = []
+    wanted = [g for g in filters["genres"] or [] if g in item.genres]
+    if wanted:
+        matched.append("genre " + "/".join(wanted))
+    if filters["exclude_genres"]:
+        matched.append("not " + "/".join(filters["exclude_genres"]))
+    if filters["year_from"] is not None or filters["year_to"] is not None:
+        matched.append(f"year {item.year} in {filters['year_from'] or '…'}-{filters['year_to'] or '…'}")
+    if filters["min_rating"] is not None:
+        matched.append(f"rating {item.rating_mean:.1f} ≥ {filters['min_rating']}")
+    return matched
+
+
+def _scored(item: CatalogItem, score: float, query: str, filters: dict[str, Any], exact: bool) -> ScoredItem:
+    matched_genres = [g for g in filters["genres"] or [] if g in item.genres]
+    provenance: dict[str, Any] = {
+        "similarity": round(score, 4),
+        "matched_genres": matched_genres,
+        "filters_matched": _filters_matched(item, filters),
+        "query": query[:200],
+    }
+    for key in ("exclude_genres", "year_from", "year_to", "min_rating"):
+        if filters[key] not in (None, []):
+            provenance[key] = filters[key]
     if exact:
         provenance["title_match"] = True
-    for key in ("exclude_genres", "year_from", "year_to", "min_rating"):
-        if filters.get(key) not in (None, []):
-            provenance[key] = filters[key]
-    return provenance
+    head = "Title match" if exact else f"Matches “{query[:60]}”"
+    details = ", ".join(matched_genres or list(item.genres[:3]))
+    return ScoredItem(item, score, " · ".join(b for b in (head, details) if b), provenance)
 
 
 def search_catalog(
@@ -68,32 +101,58 @@ def search_catalog(
         exclude_ids: Item ids not to return (e.g. already shown).
         k: How many items to return (1-50).
     """
-    if not query or not query.strip():
+    query = (query or "").strip()
+    if not query:
         raise ToolInputError("query must not be empty")
+    genres = canonical_genres(ctx, genres)
+    exclude_genres = canonical_genres(ctx, exclude_genres)
     validate_filters(ctx, genres, exclude_genres, year_from, year_to, k)
-    filters = {
+    if min_rating is not None and not 0 <= min_rating <= 5:
+        raise ToolInputError(f"min_rating must be between 0 and 5, not {min_rating}")
+    filters: dict[str, Any] = {
         "genres": genres,
         "exclude_genres": exclude_genres,
         "year_from": year_from,
         "year_to": year_to,
         "min_rating": min_rating,
     }
-    hits = ctx.catalog.search(query[:1000], exclude_ids=exclude_ids, k=k, **filters)
-    exact_item = ctx.titles.get_exact(query)
-    exact = exact_item.item_id if exact_item is not None else None
-    items = []
-    for item, score in hits:
-        is_exact = exact is not None and item.item_id == exact
-        reason_bits = ["Title match" if is_exact else f"Matches “{query.strip()[:60]}”"]
-        matched = [g for g in genres or [] if g in item.genres]
-        reason_bits.append(", ".join(matched or item.genres[:3]))
-        items.append(
-            ScoredItem(
-                item, score, " · ".join(b for b in reason_bits if b), _why(item.genres, filters, score, is_exact)
-            )
-        )
-    summary = f"{len(items)} items for {query.strip()[:80]!r}"
-    return ToolResult(items, summary, {"query": query, "filters": {k: v for k, v in filters.items() if v}})
+    query = query[:MAX_QUERY_CHARS]
+    hits = ctx.catalog.search(
+        query,
+        genres=genres,
+        exclude_genres=exclude_genres,
+        year_from=year_from,
+        year_to=year_to,
+        min_rating=min_rating,
+        exclude_ids=exclude_ids,
+        k=k,
+    )
+    exact = ctx.titles.get_exact(query)
+    if exact is not None:
+        hits = _exact_first(ctx, hits, exact, filters, exclude_ids, k)
+    items = [
+        _scored(item, score, query, filters, exact is not None and item.item_id == exact.item_id)
+        for item, score in hits
+    ]
+    summary = f"{len(items)} items for {query[:80]!r}"
+    return ToolResult(items, summary, {"query": query, "filters": {n: v for n, v in filters.items() if v}})
+
+
+def _exact_first(
+    ctx: ToolContext,
+    hits: list[tuple[CatalogItem, float]],
+    exact: CatalogItem,
+    filters: dict[str, Any],
+    exclude_ids: list[str] | None,
+    k: int,
+) -> list[tuple[CatalogItem, float]]:
+    """The item whose title is the query goes first (if it passes the filters), whatever its similarity."""
+    rest = [(item, score) for item, score in hits if item.item_id != exact.item_id]
+    position = ctx.catalog.position(exact.item_id)
+    if position is None or not ctx.catalog.mask(exclude_ids=exclude_ids, **filters)[position]:
+        return hits
+    score = next((s for item, s in hits if item.item_id == exact.item_id), 1.0)
+    return [(exact, score), *rest][:k]
 
 
 def item_details(ctx: ToolContext, item: str) -> ToolResult:
@@ -107,6 +166,7 @@ def item_details(ctx: ToolContext, item: str) -> ToolResult:
         "item_id": found.item_id,
         "title": found.title,
         "year": found.year,
+        "label": found.label,
         "genres": list(found.genres),
         "overview": found.overview,
         "tagline": found.tagline,
@@ -114,6 +174,10 @@ def item_details(ctx: ToolContext, item: str) -> ToolResult:
         "tags": list(found.tags[:10]),
         "rating_mean": found.rating_mean,
         "rating_count": found.rating_count,
+        "extra": found.extra,
     }
+    matched_by = "id" if str(item).strip() == found.item_id else "title"
     reason = f"Details of {found.label}"
-    return ToolResult([ScoredItem(found, 1.0, reason, {"lookup": item})], reason, {"item": facts})
+    return ToolResult(
+        [ScoredItem(found, 1.0, reason, {"lookup": item, "matched_by": matched_by})], reason, {"item": facts}
+    )

@@ -1,52 +1,72 @@
-/* Concierge chat widget: <script src="https://HOST/widget.js" data-token="JWT"></script>
-   Plain JS, no dependencies, no CDN. All text is set with textContent (never innerHTML). */
+/* Concierge chat widget.
+   Embed: <script src="https://HOST/widget.js" data-token="JWT"></script>
+   (data-token optional: without it the visitor is anonymous, when the service allows it).
+   Plain JS, no dependencies, no CDN. All text is set with textContent, never parsed as HTML.
+   The service answers only pages whose origin is in CONCIERGE_ALLOWED_ORIGINS (CORS). */
 (function () {
   "use strict";
   var script = document.currentScript;
-  if (!script) { return; }
+  if (!script || document.getElementById("concierge-panel")) { return; }
   var base = new URL(script.src).origin;
   var token = script.getAttribute("data-token") || "";
   var sessionId = null;
+  var busy = false;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) { node.className = cls; }
-    if (text !== undefined) { node.textContent = text; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
     return node;
   }
+
   var css = el("link");
   css.rel = "stylesheet";
   css.href = base + "/widget.css";
   document.head.appendChild(css);
 
-  var bubble = el("button", "concierge-bubble", "💬");
+  var bubble = el("button", "concierge-bubble", "Chat");
   bubble.id = "concierge-bubble";
-  bubble.setAttribute("aria-label", "Open chat");
+  bubble.type = "button";
+  bubble.setAttribute("aria-label", "Open the Concierge chat");
   var panel = el("div", "concierge-panel");
   panel.id = "concierge-panel";
   panel.hidden = true;
+  panel.setAttribute("role", "dialog");
+  var head = el("div", "concierge-head", "Concierge");
+  var close = el("button", "concierge-close", "×");
+  close.type = "button";
+  close.setAttribute("aria-label", "Close");
+  head.appendChild(close);
   var log = el("div", "concierge-log");
   log.id = "concierge-log";
+  log.setAttribute("aria-live", "polite");
   var form = el("form", "concierge-form");
   var input = el("input", "concierge-input");
   input.id = "concierge-input";
   input.placeholder = "Ask for a film…";
   input.maxLength = 4000;
+  input.autocomplete = "off";
   var send = el("button", "concierge-send", "Send");
   send.type = "submit";
   form.appendChild(input);
   form.appendChild(send);
-  panel.appendChild(el("div", "concierge-head", "Concierge"));
+  panel.appendChild(head);
   panel.appendChild(log);
   panel.appendChild(form);
   document.body.appendChild(panel);
   document.body.appendChild(bubble);
-  bubble.addEventListener("click", function () { panel.hidden = !panel.hidden; if (!panel.hidden) { input.focus(); } });
+
+  function toggle() {
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) { input.focus(); }
+  }
+  bubble.addEventListener("click", toggle);
+  close.addEventListener("click", toggle);
 
   function headers(extra) {
     var h = { "Content-Type": "application/json" };
     if (token) { h.Authorization = "Bearer " + token; }
-    for (var k in extra) { h[k] = extra[k]; }
+    for (var k in extra) { if (Object.prototype.hasOwnProperty.call(extra, k)) { h[k] = extra[k]; } }
     return h;
   }
   function remember(response) {
@@ -54,68 +74,111 @@
     if (fresh && !token) { token = fresh; }
     return response;
   }
+  function failure(response) {
+    return response.json().then(
+      function (body) { return new Error((body && body.error && body.error.message) || ("HTTP " + response.status)); },
+      function () { return new Error("HTTP " + response.status); }
+    );
+  }
+  function scroll() { log.scrollTop = log.scrollHeight; }
   function say(role, text) {
     var line = el("div", "concierge-msg concierge-" + role, text);
     log.appendChild(line);
-    log.scrollTop = log.scrollHeight;
+    scroll();
     return line;
   }
-  function cards(items) {
+
+  function feedback(itemId, signal, status) {
+    fetch(base + "/api/v1/feedback", {
+      method: "POST", headers: headers({}), body: JSON.stringify({ item_id: itemId, signal: signal })
+    })
+      .then(remember)
+      .then(function (r) { if (!r.ok) { return failure(r).then(function (e) { throw e; }); } return r.json(); })
+      .then(function () { status.textContent = signal === "like" ? "liked" : (signal === "dislike" ? "disliked" : "seen"); })
+      .catch(function (err) { status.textContent = err.message; });
+  }
+  function cards(items, after) {
     var box = el("div", "concierge-cards");
     items.forEach(function (item) {
       var card = el("div", "concierge-card");
       card.appendChild(el("div", "concierge-title", item.title + (item.year ? " (" + item.year + ")" : "")));
       card.appendChild(el("div", "concierge-genres", (item.genres || []).join(", ")));
       card.appendChild(el("div", "concierge-reason", item.reason || ""));
+      var actions = el("div", "concierge-actions");
+      var status = el("span", "concierge-mark", "");
+      ["like", "dislike", "seen"].forEach(function (signal) {
+        var b = el("button", "concierge-act", signal);
+        b.type = "button";
+        b.addEventListener("click", function () { feedback(item.item_id, signal, status); });
+        actions.appendChild(b);
+      });
+      actions.appendChild(status);
+      card.appendChild(actions);
       box.appendChild(card);
     });
-    log.appendChild(box);
-    log.scrollTop = log.scrollHeight;
+    log.insertBefore(box, after.nextSibling);
+    scroll();
+    return box;
   }
-  function ensureSession() {
-    if (sessionId) { return Promise.resolve(sessionId); }
-    return fetch(base + "/api/v1/sessions", { method: "POST", headers: headers({}), body: "{}" })
-      .then(remember)
-      .then(function (r) { if (!r.ok) { throw new Error("session: HTTP " + r.status); } return r.json(); })
-      .then(function (body) { sessionId = body.session_id; return sessionId; });
+
+  function turnView(reply) {
+    var view = { reply: reply, draft: "", cards: null };
+    view.handle = function (name, data) {
+      if (name === "tool_start" && !view.draft) { reply.textContent = "… " + String(data.name).replace(/_/g, " "); }
+      if (name === "token") { view.draft += data.text; reply.textContent = view.draft; scroll(); }
+      if (name === "items" && data.items && data.items.length && !view.cards) { view.cards = cards(data.items, reply); }
+      if (name === "done") {
+        reply.textContent = data.reply;
+        if (view.cards) { log.removeChild(view.cards); view.cards = null; }
+        if (data.items && data.items.length) { view.cards = cards(data.items, reply); }
+        if (data.session_id) { sessionId = data.session_id; }
+      }
+    };
+    return view;
   }
-  function handle(eventName, data, reply) {
-    if (eventName === "token") { reply.textContent += data.text; }
-    if (eventName === "done") {
-      reply.textContent = data.reply;
-      if (data.items && data.items.length) { cards(data.items); }
-    }
-  }
-  function stream(response, reply) {
+
+  function stream(response, view) {
     var reader = response.body.getReader();
     var decoder = new TextDecoder();
     var buffer = "";
+    function dispatch(block) {
+      var name = "message", data = "";
+      block.split("\n").forEach(function (line) {
+        if (line.indexOf("event:") === 0) { name = line.slice(6).trim(); }
+        if (line.indexOf("data:") === 0) { data += line.slice(5).replace(/^ /, ""); }
+      });
+      if (data) { view.handle(name, JSON.parse(data)); }
+    }
     function pump() {
       return reader.read().then(function (chunk) {
-        if (chunk.done) { return; }
-        buffer += decoder.decode(chunk.value, { stream: true });
+        if (chunk.done) { if (buffer.trim()) { dispatch(buffer); } return; }
+        buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n/g, "\n");
         var parts = buffer.split("\n\n");
         buffer = parts.pop();
-        parts.forEach(function (part) {
-          var name = "message", data = "";
-          part.split("\n").forEach(function (line) {
-            if (line.indexOf("event: ") === 0) { name = line.slice(7); }
-            if (line.indexOf("data: ") === 0) { data += line.slice(6); }
-          });
-          if (data) { handle(name, JSON.parse(data), reply); }
-        });
+        parts.forEach(dispatch);
         return pump();
       });
     }
     return pump();
   }
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
+
+  function ensureSession() {
+    if (sessionId) { return Promise.resolve(sessionId); }
+    return fetch(base + "/api/v1/sessions", { method: "POST", headers: headers({}), body: "{}" })
+      .then(remember)
+      .then(function (r) { if (!r.ok) { return failure(r).then(function (e) { throw e; }); } return r.json(); })
+      .then(function (body) { sessionId = body.session_id; return sessionId; });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
     var text = input.value.trim();
-    if (!text) { return; }
+    if (!text || busy) { return; }
+    busy = true;
+    send.disabled = true;
     input.value = "";
     say("user", text);
-    var reply = say("bot", "");
+    var view = turnView(say("bot", "…"));
     ensureSession()
       .then(function (id) {
         return fetch(base + "/api/v1/sessions/" + encodeURIComponent(id) + "/messages", {
@@ -124,7 +187,15 @@
           body: JSON.stringify({ text: text })
         });
       })
-      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return stream(r, reply); })
-      .catch(function (err) { reply.textContent = "Sorry, the chat is unavailable (" + err.message + ")."; });
+      .then(function (r) {
+        if (r.status === 404) { sessionId = null; }
+        if (!r.ok) { return failure(r).then(function (e) { throw e; }); }
+        return stream(r, view);
+      })
+      .catch(function (err) {
+        view.reply.className += " concierge-error";
+        view.reply.textContent = "Sorry, the chat is unavailable (" + err.message + ").";
+      })
+      .then(function () { busy = false; send.disabled = false; });
   });
 })();

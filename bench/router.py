@@ -1,0 +1,200 @@
+"""Router accuracy and latency on tests/data/router_labelled.yaml: real MiniLM vs the HashingEmbedder baseline.
+
+Prints per-intent precision / recall, a confusion table, slot accuracy (every expected slot of an utterance
+right) and route() latency (p50 / p95 over all utterances, after one warm-up pass), for each embedder.
+
+Run: .venv/bin/python bench/router.py [--only minilm|hashing] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import yaml
+
+from bot.events import ItemView
+from bot.plan import INTENTS, Decision, DialogueState, PlannedCall
+from bot.router import Router
+from store.embedder import Embedder, HashingEmbedder, MiniLMEmbedder
+from store.movielens import load_demo_items
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELLED = ROOT / "tests" / "data" / "router_labelled.yaml"
+_YEAR_SUFFIX = re.compile(r" \(\d{4}\)$")
+SLOT_KEYS = ("genres", "exclude_genres", "year_from", "year_to", "k", "titles", "question", "channel", "signal")
+
+
+@dataclass(slots=True)
+class Case:
+    """One labelled utterance."""
+
+    text: str
+    intent: str
+    state: DialogueState
+    expected: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Report:
+    """Results of one run over the labelled set."""
+
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (expected, predicted)
+    slot_ok: list[bool] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return sum(e == p for e, p in self.pairs) / max(1, len(self.pairs))
+
+    @property
+    def slot_accuracy(self) -> float:
+        return sum(self.slot_ok) / max(1, len(self.slot_ok))
+
+
+def _state(spec: dict[str, Any]) -> DialogueState:
+    items = [ItemView(str(i), str(t), int(y), (), "", 1.0) for i, t, y in spec["items"]]
+    call = PlannedCall(spec["last_call"]["tool"], dict(spec["last_call"]["arguments"]))
+    return DialogueState(last_items=items, last_calls=[call], shown_ids=[i.item_id for i in items])
+
+
+def load_cases(path: Path = LABELLED) -> list[Case]:
+    """The labelled utterances; a bad entry raises ValueError naming the file and the entry."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    states = {name: spec for name, spec in (data.get("states") or {}).items()}
+    cases = []
+    for n, entry in enumerate(data["utterances"], start=1):
+        if entry.get("intent") not in INTENTS or not isinstance(entry.get("text"), str):
+            raise ValueError(f"{path}: utterance #{n} needs a text and an intent from {INTENTS}: {entry!r}")
+        state_name = entry.get("state")
+        if state_name is not None and state_name not in states:
+            raise ValueError(f"{path}: utterance #{n} names unknown state {state_name!r}")
+        state = _state(states[state_name]) if state_name else DialogueState()
+        expected = {k: v for k, v in entry.items() if k in (*SLOT_KEYS, "tools")}
+        cases.append(Case(entry["text"], entry["intent"], state, expected))
+    return cases
+
+
+def slot_problems(case: Case, decision: Decision) -> list[str]:
+    """Expected slots the decision got wrong (empty list = all right)."""
+    got = dict(decision.slots)
+    # a follow-up's effective filters are those of its list call (merged with the previous call)
+    for call in decision.calls:
+        if call.tool in ("recommend", "search_catalog"):
+            got.update({k: v for k, v in call.arguments.items() if k in SLOT_KEYS})
+            break
+    got["question"] = decision.question
+    feedback = [c for c in decision.calls if c.tool == "record_feedback"]
+    got["signal"] = feedback[0].arguments.get("signal") if feedback else None
+    problems = []
+    for key, want in case.expected.items():
+        if key == "tools":
+            have: Any = [c.tool for c in decision.calls]
+            ok = have == want
+        elif key in ("genres", "exclude_genres"):
+            have = got.get(key, [])
+            ok = set(have) == set(want)
+        elif key == "titles":
+            have = got.get("titles", [])
+            ok = bool(have) and _YEAR_SUFFIX.sub("", str(have[0])).lower() == str(want[0]).lower()
+        else:
+            have = got.get(key)
+            ok = have == want
+        if not ok:
+            problems.append(f"{key}: want {want!r}, got {have!r}")
+    return problems
+
+
+def evaluate(router: Router, cases: list[Case]) -> Report:
+    """Route every case once (timed) and compare."""
+    report = Report()
+    for case in cases:
+        started = time.perf_counter()
+        decision = router.route(case.text, case.state)
+        report.latencies_ms.append((time.perf_counter() - started) * 1000.0)
+        report.pairs.append((case.intent, decision.intent))
+        problems = slot_problems(case, decision)
+        report.slot_ok.append(not problems)
+        if decision.intent != case.intent or problems:
+            calls = ", ".join(f"{c.tool}({c.arguments})" for c in decision.calls)
+            report.errors.append(f"{case.text[:70]!r}: want {case.intent}, got {decision.intent} {problems} [{calls}]")
+    return report
+
+
+def print_report(name: str, report: Report, show_errors: bool) -> None:
+    counts = Counter(report.pairs)
+    print(
+        f"\n== {name}: intent accuracy {report.accuracy:.3f} ({len(report.pairs)} utterances), "
+        f"slot accuracy {report.slot_accuracy:.3f}"
+    )
+    print(f"{'intent':15} {'n':>4} {'precision':>9} {'recall':>7}")
+    for intent in INTENTS:
+        tp = counts[(intent, intent)]
+        predicted = sum(v for (e, p), v in counts.items() if p == intent)
+        actual = sum(v for (e, p), v in counts.items() if e == intent)
+        precision = tp / predicted if predicted else float("nan")
+        recall = tp / actual if actual else float("nan")
+        print(f"{intent:15} {actual:4d} {precision:9.2f} {recall:7.2f}")
+    short = {i: i[:5] for i in INTENTS}
+    print("\nconfusion (rows = expected, columns = predicted)")
+    print(" " * 15 + " ".join(f"{short[i]:>5}" for i in INTENTS))
+    for e in INTENTS:
+        print(f"{e:15}" + " ".join(f"{counts[(e, p)] or '.':>5}" for p in INTENTS))
+    lat = sorted(report.latencies_ms)
+    p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+    print(f"\nroute() latency: p50 {statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms")
+    if show_errors:
+        print("\nerrors:")
+        for line in report.errors:
+            print("  " + line)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["minilm", "hashing"])
+    parser.add_argument("--errors", action="store_true", help="list misrouted utterances")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
+    args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    items = load_demo_items(ROOT / "data")
+    cases = load_cases()
+    embedders: dict[str, Embedder] = {}
+    if args.only in (None, "hashing"):
+        embedders["hashing (baseline)"] = HashingEmbedder()
+    if args.only in (None, "minilm"):
+        embedders["minilm"] = MiniLMEmbedder()
+    for name, embedder in embedders.items():
+        started = time.perf_counter()
+        router = Router(embedder, None, items=items)
+        print(f"\n{name}: router built in {time.perf_counter() - started:.1f} s")
+        evaluate(router, cases)  # warm-up
+        print_report(name, evaluate(router, cases), args.errors)
+        embed_ms = []
+        for case in cases:
+            started = time.perf_counter()
+            embedder.embed([case.text])
+            embed_ms.append((time.perf_counter() - started) * 1000.0)
+        embed_ms.sort()
+        p95 = embed_ms[min(len(embed_ms) - 1, int(0.95 * len(embed_ms)))]
+        print(f"of which one message embedding alone: p50 {statistics.median(embed_ms):.1f} ms, p95 {p95:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

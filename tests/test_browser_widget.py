@@ -1,0 +1,167 @@
+"""The embeddable widget in a real chromium: a page on another port (allowed origin) chats end to end;
+a page from an origin not allowed cannot; markup typed or returned shows as text and never runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from bot.api import create_app
+from bot.auth import issue_token
+from tests.fake_backend import (
+    CHROMIUM,
+    SECRET,
+    FakeBackend,
+    free_port,
+    launch_chromium,
+    live_server,
+    make_settings,
+    screenshot,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (apt-get install chromium)"),
+]
+XSS = "heat <img src=x onerror=window.__pwned=1>"
+
+
+def shop_page(service_url: str, token: str | None) -> Starlette:
+    """A plain third-party page that embeds the widget (like examples/embed.html)."""
+    attribute = f' data-token="{token}"' if token else ""
+
+    def index(_: Request) -> HTMLResponse:
+        return HTMLResponse(
+            "<!doctype html><html><head><meta charset='utf-8'><title>Shop</title></head><body>"
+            "<h1>A shop</h1><p>Some products.</p>"
+            f'<script src="{service_url}/widget.js"{attribute}></script></body></html>'
+        )
+
+    return Starlette(routes=[Route("/", index)])
+
+
+@pytest.fixture(scope="module")
+def ports() -> dict[str, int]:
+    return {"allowed": free_port(), "other": free_port()}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int]) -> Iterator[tuple[str, FakeBackend]]:
+    backend = FakeBackend(token_delay_s=0.02)
+    home: Path = tmp_path_factory.mktemp("widget-home")
+    settings = make_settings(home, allowed_origins=[f"http://127.0.0.1:{ports['allowed']}"])
+    with live_server(create_app(settings, backend)) as url:
+        yield url, backend
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    contexts: list[Any] = []
+
+    def opener(url: str) -> Any:
+        context = browser.new_context(viewport={"width": 1100, "height": 800})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        page.locator("#concierge-bubble").wait_for(timeout=30_000)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def chat(page: Any, text: str) -> Any:
+    if page.locator("#concierge-panel").is_hidden():
+        page.locator("#concierge-bubble").click()
+    page.locator("#concierge-input").fill(text)
+    page.locator("#concierge-input").press("Enter")
+    return page.locator("#concierge-log .concierge-bot").last
+
+
+def test_widget_chats_from_an_allowed_origin(
+    open_page: Any, service: tuple[str, FakeBackend], ports: dict[str, int]
+) -> None:
+    url, backend = service
+    token = issue_token(SECRET, "shopper-7")
+    with live_server(shop_page(url, token), port=ports["allowed"]) as shop:
+        page = open_page(shop + "/")
+        reply = chat(page, "a crime film")
+        page.locator("#concierge-log .concierge-card").first.wait_for(timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('#concierge-log .concierge-bot').textContent.endsWith('catalog.')",
+            timeout=30_000,
+        )
+        assert reply.text_content() == "You asked: a crime film. Here are 4 films from the catalog."
+        titles = page.locator("#concierge-log .concierge-title").all_text_contents()
+        assert titles == [
+            "Heat (1995)",
+            "The Godfather (1972)",
+            "The Untouchables (1987)",
+            "The Shawshank Redemption (1994)",
+        ]
+        page.locator(".concierge-card").first.get_by_role("button", name="like", exact=True).click()
+        page.locator(".concierge-card").first.get_by_text("liked").wait_for(timeout=30_000)
+        assert backend.events["shopper-7"] == [("6", "like")]
+        chat(page, "and heat?")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#concierge-log .concierge-bot').length === 2"
+            " && document.querySelectorAll('#concierge-log .concierge-bot')[1].textContent.endsWith('catalog.')",
+            timeout=30_000,
+        )
+        sessions = {call["session_id"] for call in backend.calls if call["user_id"] == "shopper-7"}
+        assert len(sessions) == 1  # both turns in one session of this user
+        screenshot(page, "widget_allowed_origin")
+
+
+def test_widget_from_a_disallowed_origin_cannot_chat(
+    open_page: Any, service: tuple[str, FakeBackend], ports: dict[str, int]
+) -> None:
+    url, backend = service
+    calls = len(backend.calls)
+    with live_server(shop_page(url, issue_token(SECRET, "intruder")), port=ports["other"]) as shop:
+        page = open_page(shop + "/")
+        reply = chat(page, "a crime film")
+        page.locator("#concierge-log .concierge-error").wait_for(timeout=30_000)
+        assert reply.text_content().startswith("Sorry, the chat is unavailable")
+        assert page.locator(".concierge-card").count() == 0
+        screenshot(page, "widget_disallowed_origin")
+    assert len(backend.calls) == calls
+    assert all(call["user_id"] != "intruder" for call in backend.calls)
+
+
+def test_widget_shows_markup_as_text_and_runs_nothing(
+    open_page: Any, service: tuple[str, FakeBackend], ports: dict[str, int]
+) -> None:
+    url, _ = service
+    with live_server(shop_page(url, None), port=ports["allowed"]) as shop:  # anonymous visitor
+        page = open_page(shop + "/")
+        reply = chat(page, XSS)
+        page.locator("#concierge-log .concierge-card").first.wait_for(timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('#concierge-log .concierge-bot').textContent.endsWith('catalog.')",
+            timeout=30_000,
+        )
+        assert page.locator("#concierge-log .concierge-user").text_content() == XSS
+        assert reply.text_content() == f"You asked: {XSS}. Here are 1 films from the catalog."
+        assert "<img src=x" in page.locator(".concierge-reason").first.text_content()
+        assert page.locator("#concierge-panel img").count() == 0
+        assert page.evaluate("window.__pwned") is None
+        screenshot(page, "widget_escaped_markup")
