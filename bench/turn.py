@@ -61,7 +61,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--llm-repeats", type=int, default=3)
     parser.add_argument("--no-llm", action="store_true")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     backend = build_backend(Settings())
     backend.warm_up()
     run_turns(backend, ["hello"], "template", "bench-warm")

@@ -51,7 +51,7 @@ class ApiContext:
                 raise ApiError(401, "unauthorized", "X-Demo-User is only accepted in demo mode")
             if demo_user not in self.demo_users():
                 raise ApiError(403, "not_a_demo_user", "X-Demo-User must name a demo user")
-            identity = Identity(demo_user)
+            identity = Identity(demo_user, demo_header=True)
         else:
             try:
                 identity = identify(self.secret, authorization, allow_anonymous=self.settings.allow_anonymous)

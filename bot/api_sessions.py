@@ -101,7 +101,9 @@ def sessions_router(api: ApiContext) -> APIRouter:
 
     @router.delete("/me", tags=["profile"], summary="Forget me: delete your history and sessions")
     def forget_me(identity: Identity = caller) -> dict[str, Any]:
-        """{"deleted": {store: rows deleted}}."""
+        """{"deleted": {store: rows deleted}}. Not for X-Demo-User callers (the shared demo data stays)."""
+        if identity.demo_header:
+            raise ApiError(403, "forbidden", "X-Demo-User callers cannot delete the demo user; use a token")
         return {"deleted": backend.forget_user(identity.user_id)}
 
     return router

@@ -36,12 +36,14 @@ class AuthError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """The caller. `new_token` is set only for a freshly created anonymous visitor (to send back)."""
+    """The caller. `new_token` is set only for a freshly created anonymous visitor (to send back);
+    `demo_header` when a demo user was named by the X-Demo-User header (demo mode) rather than a token."""
 
     user_id: str
     role: Literal["user", "marketer"] = "user"
     anonymous: bool = False
     new_token: str | None = None
+    demo_header: bool = False
 
 
 def jwt_secret(settings: Settings) -> str:

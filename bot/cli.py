@@ -131,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(args.log_level or settings.log_level)
+    if settings.torch_threads:
+        import torch
+
+        torch.set_num_threads(settings.torch_threads)
     try:
         return int(args.handler(args, settings))
     except KeyboardInterrupt:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         "float32", description="Embedding model dtype on CPU (bf16 is ~5x slower on CPUs without AVX512-BF16)."
     )
     embed_batch_size: int = Field(64, ge=1, le=1024, description="Batch size when embedding catalog texts.")
+    torch_threads: int | None = Field(
+        None, ge=1, le=64, description="torch intra-op threads per process (unset = torch's default, all cores)."
+    )
 
     # --- LLM ---
     llm_backend: Literal["auto", "embedded", "openai"] = Field(

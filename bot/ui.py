@@ -38,6 +38,9 @@ CSS = """
 .concierge-card .genres, .concierge-card .reason {color: var(--body-text-color-subdued); font-size: 0.9em;}
 .concierge-card .mark {float: right; font-size: 0.85em;}
 """
+CLOSED = (
+    "Sign-in is required here (CONCIERGE_AUTH=jwt, anonymous visitors off): use the API or the widget with a token."
+)
 TITLE = "## Concierge — films from the catalog, with reasons you can check"
 
 
@@ -88,10 +91,11 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
     import gradio as gr
 
     demo_mode = settings.auth == "demo"
+    demo_users = frozenset(backend.demo_users()) if demo_mode else frozenset()
     limiter = limiter or RateLimiter(settings.rate_per_minute)
 
     def user_for(choice: str | None, state: dict[str, Any]) -> str:
-        if demo_mode and choice and choice != NEW_VISITOR:
+        if demo_mode and choice in demo_users:  # never trust the picker's value: only demo users
             return str(choice)
         state.setdefault("visitor", f"anon-{uuid.uuid4().hex}")
         return str(state["visitor"])
@@ -156,6 +160,14 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
         profile = backend.profile(user_for(choice, fresh))
         return [], fresh, [], genre_chart(profile), profile_summary(profile)
 
+    visitors = [NEW_VISITOR] if settings.allow_anonymous else []
+    choices = [*visitors, *sorted(demo_users, key=lambda u: (len(u), u))] if demo_mode else visitors
+    if not choices:
+        with gr.Blocks(title="Concierge", analytics_enabled=False) as closed:
+            gr.Markdown(TITLE)
+            gr.Markdown(CLOSED, elem_id="closed")
+        return closed
+
     with gr.Blocks(title="Concierge", analytics_enabled=False) as blocks:
         state = gr.State({})
         items_state = gr.State([])
@@ -164,8 +176,8 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
             with gr.Column(scale=3):
                 with gr.Row():
                     picker = gr.Dropdown(
-                        choices=[NEW_VISITOR, *backend.demo_users()] if demo_mode else [NEW_VISITOR],
-                        value=NEW_VISITOR,
+                        choices=choices,
+                        value=choices[0],
                         label="Who are you? (MovieLens demo user id)",
                         visible=demo_mode,
                         elem_id="user-picker",
@@ -224,7 +236,10 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                                     button.click(click, [items_state, state], [items_state, state, chart, summary])
 
         outputs = [chatbot, state, items_state, chart, summary]
-        box.submit(respond, [box, chatbot, picker, mode, state], outputs).then(lambda: "", None, box)
+        pending = gr.State("")
+        box.submit(lambda text: ("", text), [box], [box, pending], queue=False).then(
+            respond, [pending, chatbot, picker, mode, state], outputs
+        )
         picker.change(switch_user, [picker, state], outputs)
         blocks.load(switch_user, [picker, state], outputs)
     return blocks

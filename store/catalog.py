@@ -7,12 +7,15 @@ once at open, and similarity is one matrix-vector product (vectors are L2-normal
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import numpy as np
+import yaml
 from threadpoolctl import ThreadpoolController
 
 from store.embedder import Embedder
@@ -21,16 +24,14 @@ from store.items import CatalogItem
 if TYPE_CHECKING:
     from bot.config import Settings
 
+log = logging.getLogger(__name__)
 META_COLLECTION = "concierge_meta"
 PAGE = 2000
 # Search score = cosine + LEXICAL_WEIGHT * (share of query words found in the item's keywords, tags, genres)
 #              + POPULARITY_WEIGHT * log-popularity (0..1). Measured on the demo catalog (docs/benchmarks.md).
 LEXICAL_WEIGHT = 0.08
 POPULARITY_WEIGHT = 0.1
-STOP_WORDS = frozenset(
-    "a an and the of in on at to for with without from by about movie movies film films something some me "
-    "i my like want watch show find good great best new old".split()
-)
+STOP_WORDS_FILE = Path(__file__).resolve().parent / "data" / "search_stop_words.yaml"
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -158,6 +159,7 @@ class CatalogStore:
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         # one BLAS thread per query: with the CPU shared, a 2-thread gemv measured 4-7x slower (bench/search.py)
         self._blas = ThreadpoolController()
+        self._stop_words = frozenset(yaml.safe_load(STOP_WORDS_FILE.read_text(encoding="utf-8"))["stop_words"])
         self._index = {item.item_id: i for i, item in enumerate(self._items)}
         self.genres = sorted({g for item in self._items for g in item.genres})
         genre_bit = {g: 1 << n for n, g in enumerate(self.genres)}
@@ -176,7 +178,7 @@ class CatalogStore:
             words = set()
             for phrase in (*item.keywords, *item.tags, *item.genres):
                 words.update(_WORD.findall(phrase.lower()))
-            for word in words - STOP_WORDS:
+            for word in words - self._stop_words:
                 self._by_word.setdefault(word, []).append(i)
         self._by_title: dict[str, list[int]] = {}
         for i, item in enumerate(self._items):
@@ -201,6 +203,15 @@ class CatalogStore:
                 f"no catalog in {where}: run `concierge build-demo` (demo data) or `concierge ingest --catalog FILE`"
             )
         collection = client.get_collection(name, embedding_function=None)
+        built_with = str((collection.metadata or {}).get("embedder") or "")
+        model = f"{type(embedder).__name__}:{embedder.dim}"
+        if built_with and not built_with.startswith(model + ":"):
+            log.warning(
+                "catalog %s was embedded with %s but is searched with %s: re-run `concierge ingest`",
+                name,
+                built_with,
+                model,
+            )
         ids: list[str] = []
         metas: list[dict[str, Any]] = []
         vectors: list[np.ndarray] = []
@@ -278,7 +289,7 @@ class CatalogStore:
             scores = self.matrix @ vector
         scores += POPULARITY_WEIGHT * self._popularity
         if isinstance(query, str):
-            words = set(_WORD.findall(query.lower())) - STOP_WORDS
+            words = set(_WORD.findall(query.lower())) - self._stop_words
             for word in words:
                 hits = self._by_word.get(word)
                 if hits:

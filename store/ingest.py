@@ -8,16 +8,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from tqdm import tqdm
 
-from store.catalog import META_COLLECTION, active_collection, fingerprint_fields, item_to_metadata, make_client
+from store.catalog import (
+    META_COLLECTION,
+    active_collection,
+    fingerprint_fields,
+    item_from_metadata,
+    item_to_metadata,
+    make_client,
+)
 from store.embedder import Embedder
 from store.items import CatalogItem
 from store.writer_lock import WriterBusy, writer_lock
@@ -39,6 +46,7 @@ class IngestSummary:
     collection: str
     source: str
     embed_seconds: float = 0.0  # of `seconds`, the time spent in embedder.embed (the rest is Chroma + hashing)
+    reused: int = 0  # items whose vector was taken from the previous collection (same text, same embedder)
 
     def __str__(self) -> str:
         """The one-line summary printed at the end of an ingest."""
@@ -46,7 +54,8 @@ class IngestSummary:
             return f"{self.items} items from {self.source}: unchanged, nothing to do ({self.collection})"
         return (
             f"{self.items} items from {self.source} in {self.seconds:.1f} s "
-            f"({self.items_per_s:.0f} items/s) into {self.collection}"
+            f"({self.items_per_s:.0f} items/s{f', {self.reused} vectors reused' if self.reused else ''}) "
+            f"into {self.collection}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,7 +118,10 @@ def ingest_items(
             embedding_function=None,
         )
         try:
-            embed_seconds = _write(client, collection, embedder, items, settings.embed_batch_size, show_progress)
+            known = {} if force or current not in existing else _known_vectors(client, str(current), embedder)
+            embed_seconds, reused = _write(
+                client, collection, embedder, items, settings.embed_batch_size, show_progress, known
+            )
         except BaseException:
             try:
                 client.delete_collection(name)
@@ -122,11 +134,23 @@ def ingest_items(
             client.delete_collection(current)
     seconds = time.perf_counter() - started
     rate = len(items) / seconds if seconds else 0.0
-    summary = IngestSummary(len(items), seconds, rate, False, name, source, embed_seconds)
+    summary = IngestSummary(len(items), seconds, rate, False, name, source, embed_seconds, reused)
     log.info("ingest done: %s", summary)
-    if show_progress:
-        tqdm.write(str(summary), file=sys.stderr)
     return summary
+
+
+def _known_vectors(client: Any, name: str, embedder: Embedder) -> dict[str, np.ndarray]:
+    """embedding_text -> vector of the live collection, when it was embedded by the same model (else empty)."""
+    collection = client.get_collection(name, embedding_function=None)
+    if (collection.metadata or {}).get("embedder") != embedder_identity(embedder):
+        return {}
+    known: dict[str, np.ndarray] = {}
+    page = max(1, int(client.get_max_batch_size()))
+    for offset in range(0, collection.count(), page):
+        got = collection.get(include=["embeddings", "metadatas"], limit=page, offset=offset)
+        for item_id, meta, vector in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True):
+            known[item_from_metadata(item_id, dict(meta)).embedding_text()] = np.asarray(vector, dtype=np.float32)
+    return known
 
 
 def _write(
@@ -136,13 +160,15 @@ def _write(
     items: Sequence[CatalogItem],
     batch_size: int,
     show_progress: bool,
-) -> float:
-    """Embed and add the items chunk by chunk; returns the seconds spent embedding.
+    known: dict[str, np.ndarray],
+) -> tuple[float, int]:
+    """Embed and add the items chunk by chunk; returns (seconds spent embedding, vectors reused from `known`).
 
     Chroma's add of chunk n runs in a worker thread while chunk n+1 is embedded (both release the GIL),
     so the Chroma writes mostly hide behind the model. At most one add is in flight; its error is raised.
     """
     embed_seconds = 0.0
+    reused = 0
     chunk = min(EMBED_CHUNK, max(1, int(client.get_max_batch_size())))
     pending: Future[None] | None = None
     with (
@@ -151,9 +177,13 @@ def _write(
     ):
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
+            texts = [item.embedding_text() for item in part]
+            todo = [text for text in texts if text not in known]
             started = time.perf_counter()
-            vectors = embedder.embed([item.embedding_text() for item in part], batch_size=batch_size)
+            fresh = dict(zip(todo, embedder.embed(todo, batch_size=batch_size), strict=True)) if todo else {}
             embed_seconds += time.perf_counter() - started
+            reused += len(texts) - len(todo)
+            vectors = np.stack([fresh[text] if text in fresh else known[text] for text in texts])
             metadatas = [{**item_to_metadata(item), "position": start + n} for n, item in enumerate(part)]
             if pending is not None:
                 pending.result()
@@ -164,4 +194,4 @@ def _write(
         if pending is not None:
             pending.result()
             bar.update(len(items) - bar.n)
-    return embed_seconds
+    return embed_seconds, reused

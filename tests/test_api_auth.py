@@ -115,3 +115,8 @@ def test_token_cli_without_secret_in_jwt_mode_fails(tmp_path: Path, capsys: pyte
     settings = make_settings(tmp_path, jwt_secret=None, auth="jwt")
     assert run_cli(["token", "--user", "42"], settings) == 2
     assert "CONCIERGE_JWT_SECRET" in capsys.readouterr().err
+
+
+def test_short_secret_is_refused(tmp_path: Path, backend: FakeBackend) -> None:
+    with pytest.raises(AuthError, match="at least 32"):
+        create_app(make_settings(tmp_path, jwt_secret="too-short"), backend)

@@ -94,7 +94,9 @@ def test_search_json_respects_filters(built: Settings, capsys: pytest.CaptureFix
         (["item", "Green Teapot"], "No item matches 'Green Teapot'"),
     ],
 )
-def test_bad_arguments_exit_2(built: Settings, capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+def test_bad_arguments_exit_2(
+    built: Settings, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     code, out, err = run(built, capsys, *argv)
     assert code == 2 and not out and message in err
 

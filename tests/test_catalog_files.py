@@ -30,7 +30,9 @@ def test_good_csv_and_jsonl(tmp_path: Path) -> None:
     assert items[0].genres == ("Kitchen", "Gifts") and items[0].year == 2020
     assert items[0].overview == "A mug, blue" and items[0].extra == {"brand": "Acme"}
     jsonl = write(
-        tmp_path, "items.jsonl", '{"id": 1, "title": "Lamp", "categories": ["Home"], "watts": 40}\n\n{"id": 2, "title": "Desk"}\n'
+        tmp_path,
+        "items.jsonl",
+        '{"id": 1, "title": "Lamp", "categories": ["Home"], "watts": 40}\n\n{"id": 2, "title": "Desk"}\n',
     )
     loaded = load_catalog_file(jsonl)
     assert [i.item_id for i in loaded] == ["1", "2"] and loaded[0].extra == {"watts": 40}
@@ -45,8 +47,11 @@ def test_good_csv_and_jsonl(tmp_path: Path) -> None:
         ("d.csv", "name,price\nx,1\n", "d.csv:1: the header must name at least the columns id and title"),
         ("e.jsonl", '{"id": 1, "title": "Ok"}\n{"id": 2, "title": \n', "e.jsonl:2: invalid JSON"),
         ("f.jsonl", '["not", "an", "object"]\n', "f.jsonl:1: each line must be a JSON object"),
-        ("g.jsonl", '{"id": 1, "title": "x", "categories": "Home"}\n{"id": 2, "title": "y", "categories": 5}\n',
-         "g.jsonl:2: categories must be a list"),
+        (
+            "g.jsonl",
+            '{"id": 1, "title": "x", "categories": "Home"}\n{"id": 2, "title": "y", "categories": 5}\n',
+            "g.jsonl:2: categories must be a list",
+        ),
         ("h.csv", "id,title\n", "h.csv: no items in file"),
         ("i.xml", "<items/>", "unknown file type '.xml'"),
         ("j.csv", b"id,title\n1,Caf\xe9\n", "not UTF-8"),

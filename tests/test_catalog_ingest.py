@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from store.catalog import (
@@ -118,9 +119,8 @@ def test_content_hash_changes_with_content_order_and_embedder() -> None:
 
 def test_writer_lock_is_exclusive_within_a_process_too(tmp_path: Path) -> None:
     settings = tmp_settings(tmp_path)
-    with writer_lock(settings):
-        with pytest.raises(WriterBusy, match=r"one writer per folder.*CONCIERGE_CHROMA_URL"):
-            ingest_items(settings, HashingEmbedder(), [FULL], source="t", show_progress=False)
+    with writer_lock(settings), pytest.raises(WriterBusy, match=r"one writer per folder.*CONCIERGE_CHROMA_URL"):
+        ingest_items(settings, HashingEmbedder(), [FULL], source="t", show_progress=False)
     assert not ingest_items(settings, HashingEmbedder(), [FULL], source="t", show_progress=False).skipped
 
 
@@ -130,3 +130,35 @@ def test_duplicate_ids_and_empty_input_are_refused(tmp_path: Path) -> None:
         ingest_items(settings, HashingEmbedder(), [FULL, FULL], source="t", show_progress=False)
     with pytest.raises(ValueError, match="no items"):
         ingest_items(settings, HashingEmbedder(), [], source="t", show_progress=False)
+
+
+class Counting(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed(self, texts, *, batch_size=64, show_progress=False):  # type: ignore[no-untyped-def]
+        self.texts.extend(texts)
+        return super().embed(texts)
+
+
+def test_changed_catalog_embeds_only_new_or_changed_items(tmp_path: Path) -> None:
+    settings = tmp_settings(tmp_path)
+    items = popular_items(41)
+    ingest_items(settings, Counting(), items[:40], source="v1", show_progress=False)
+    changed = [replace(items[0], tagline="A brand new tagline."), *items[1:]]
+    counting = Counting()
+    summary = ingest_items(settings, counting, changed, source="v2", show_progress=False)
+    assert sorted(counting.texts) == sorted([changed[0].embedding_text(), items[40].embedding_text()])
+    assert summary.reused == 39 and "39 vectors reused" in str(summary)
+    store = CatalogStore.open(settings, HashingEmbedder())
+    assert store.get(items[0].item_id).tagline == "A brand new tagline."  # type: ignore[union-attr]
+    expected = HashingEmbedder().embed([item.embedding_text() for item in changed])
+    assert np.allclose(store.matrix, expected, atol=1e-6)
+    forced = Counting()
+    ingest_items(settings, forced, changed, source="v2", show_progress=False, force=True)
+    assert len(forced.texts) == 41, "--force re-embeds everything"
+    other_model = Counting()
+    other_model.dim = 128
+    ingest_items(settings, other_model, changed, source="v3", show_progress=False)
+    assert len(other_model.texts) == 41, "vectors of another model are never reused"

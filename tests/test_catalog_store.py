@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
@@ -155,23 +156,44 @@ def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     port = _free_port()
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
     process = subprocess.Popen(
-        [str(VENV_BIN / "chroma"), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(VENV_BIN / "chroma"),
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
     )
+    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
                 break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            pytest.fail(f"chroma server exited with code {process.returncode}")
         time.sleep(0.3)
     else:
         process.kill()
-        pytest.fail("chroma server did not start")
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=20)
+        process.wait(timeout=20)
+        pytest.fail("chroma server did not answer its heartbeat within 60 s")
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
 
 
 def test_chroma_server_mode(tmp_path: Path, chroma_server: str) -> None:
@@ -182,5 +204,7 @@ def test_chroma_server_mode(tmp_path: Path, chroma_server: str) -> None:
     store = CatalogStore.open(settings, HashingEmbedder())
     assert store.count() == 150
     assert store.search("The Godfather", k=1)[0][0].item_id == "858"
+    hits = store.search("crime family", genres=["Crime"], year_from=1970, year_to=1999, k=5)
+    assert hits and all("Crime" in i.genres and 1970 <= (i.year or 0) <= 1999 for i, _ in hits)
     assert not settings.chroma_path.exists(), "server mode writes nothing locally"
     assert ingest_items(settings, HashingEmbedder(), items, source="server", show_progress=False).skipped

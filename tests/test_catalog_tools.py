@@ -9,11 +9,11 @@ import pytest
 from bot.config import Settings
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
+from tests.catalog_fixtures import demo_items, popular_items
 from tools.context import ToolContext
 from tools.results import ToolInputError
 from tools.search import item_details, search_catalog
 from tools.titles import TitleIndex
-from tests.catalog_fixtures import demo_items, popular_items
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ _MARKUP = {
     "markdown": re.compile(r"\*\*|__|`|\[[^\]]*\]\([^)]*\)|^\s*#{1,6}\s", re.M),
     "a placeholder": re.compile(r"\{\{|\}\}|\[[^\]]{1,40}\]|<[A-Z_ ]+>"),
 }
+_CONTRACTION_ENDS = frozenset({"t", "s", "ll", "re", "ve", "d", "m"})  # Can't, You'll, We're, ...
 _SUBJECT_LABEL = re.compile(r"^\s*Subject:", re.I)
 _HASHTAG = re.compile(r"(?<!\w)#\w")
 
@@ -163,7 +164,7 @@ def _invented_names(text: str, facts: Facts) -> list[str]:
         if not facts.common and _SENTENCE_START.search(text[: match.start()]):
             continue  # without a common-word list, a capitalised sentence opener proves nothing
         key = word.lower().removesuffix("'s").removesuffix("’s").strip("'’-")
-        parts = [p for p in re.split(r"[-'’]", key) if p]
+        parts = [p for p in re.split(r"[-'’]", key) if p and p not in _CONTRACTION_ENDS]
         if all(p in facts.allowed_words or p in facts.common for p in parts):
             continue
         if word not in invented:
