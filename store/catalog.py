@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,8 +144,14 @@ def item_from_metadata(item_id: str, meta: dict[str, Any]) -> CatalogItem:
 
 
 def active_collection(client: Any) -> tuple[str | None, dict[str, Any]]:
-    """The name of the live catalog collection (the pointer switched at the end of an ingest)."""
-    meta = client.get_or_create_collection(META_COLLECTION, embedding_function=None).metadata or {}
+    """The name of the live catalog collection (the pointer switched at the end of an ingest), and the pointer's
+    metadata; (None, {}) before the first ingest. Reads only: readers never create anything."""
+    from chromadb.errors import NotFoundError
+
+    try:
+        meta = client.get_collection(META_COLLECTION, embedding_function=None).metadata or {}
+    except NotFoundError:
+        return None, {}
     return meta.get("active"), dict(meta)
 
 
@@ -159,6 +166,9 @@ class CatalogStore:
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         # one BLAS thread per query: with the CPU shared, a 2-thread gemv measured 4-7x slower (bench/search.py)
         self._blas = ThreadpoolController()
+        # the BLAS limit is process-wide: a lock keeps limit/restore pairs of concurrent searches from interleaving
+        # (else the process could be left at one BLAS thread for everything else)
+        self._blas_lock = threading.Lock()
         self._stop_words = frozenset(yaml.safe_load(STOP_WORDS_FILE.read_text(encoding="utf-8"))["stop_words"])
         self._index = {item.item_id: i for i, item in enumerate(self._items)}
         self.genres = sorted({g for item in self._items for g in item.genres})
@@ -285,7 +295,7 @@ class CatalogStore:
     def scores(self, query: str | np.ndarray) -> np.ndarray:
         """Cosine similarity of every item to the query; an exact title query scores its items above all."""
         vector = self.embedder.embed([query])[0] if isinstance(query, str) else np.asarray(query, np.float32)
-        with self._blas.limit(limits=1, user_api="blas"):
+        with self._blas_lock, self._blas.limit(limits=1, user_api="blas"):
             scores = self.matrix @ vector
         scores += POPULARITY_WEIGHT * self._popularity
         if isinstance(query, str):

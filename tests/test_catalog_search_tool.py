@@ -119,3 +119,15 @@ def test_docstrings_document_every_argument(tool: object) -> None:
     assert "Args:" in doc
     for name in list(inspect.signature(tool).parameters)[1:]:  # type: ignore[arg-type]
         assert f"    {name}: " in doc, name
+
+
+def test_concurrent_searches_leave_blas_threads_as_they_were(ctx: ToolContext) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda q: ctx.catalog.search(q, k=3), ["war", "love", "space", "crime"] * 10))
+    assert all(len(r) == 3 for r in results)
+    assert [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] == before

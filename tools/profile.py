@@ -30,7 +30,10 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
     latest = {e.item_id: e for e in events}
     ratings = [e.rating for e in latest.values() if e.signal == "rating" and e.rating is not None]
     mean = sum(ratings) / len(ratings) if ratings else 3.5
-    newest = max((e.ts for e in latest.values()), default=now or time.time())
+    # Recency is measured within each kind of evidence: MovieLens-era ratings decay against the newest rating,
+    # feedback given in chat against the newest feedback, so one new like does not erase a rating history.
+    newest_rating = max((e.ts for e in latest.values() if e.signal == "rating"), default=now or time.time())
+    newest_feedback = max((e.ts for e in latest.values() if e.signal != "rating"), default=now or time.time())
     genres: dict[str, float] = defaultdict(float)
     decades: dict[str, float] = defaultdict(float)
     tags: Counter[str] = Counter()
@@ -41,6 +44,7 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
         if item is None:
             continue
         weight = _event_weight(event.signal, event.rating, mean)
+        newest = newest_rating if event.signal == "rating" else newest_feedback
         recency = math.pow(0.5, max(0.0, newest - event.ts) / 86400.0 / HALF_LIFE_DAYS)
         for genre in item.genres:
             genres[genre] += weight * recency
