@@ -47,6 +47,7 @@ lint: install
 
 test: catalog chromium
 	$(VENV)/bin/ruff check bot tools store tests bench
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: catalog

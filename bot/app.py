@@ -60,7 +60,7 @@ class Components:
             cache = self.__dict__.setdefault("_built", {})
             if name not in cache:
                 cache[name] = build()
-            return cache[name]  # type: ignore[no-any-return]
+            return cache[name]
 
     @property
     def embedder(self) -> Embedder:

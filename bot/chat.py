@@ -115,7 +115,7 @@ class Concierge:
             user_id=user_id,
             role=role,
             recommender=c.recommender,
-            llm=self._lazy_llm if with_llm else None,
+            llm=self._lazy_llm if with_llm else None,  # type: ignore[arg-type]
             stated_likes=list(stated_likes or []),
         )
 
@@ -140,7 +140,7 @@ class Concierge:
                 raise SessionNotFound(session_id)
             if sessions.message_count(user_id, session_id) + 2 > self.settings.max_messages:
                 raise ConversationTooLong(f"a conversation holds at most {self.settings.max_messages} messages")
-        state = state_from_dict(raw_state)
+        state = state_from_dict(raw_state or {})
         mode: ReplyMode = reply_mode or self.settings.reply_mode
         planner = self.components.planner_for_backend()
         ctx = self.context(user_id, role, with_llm=mode == "llm", stated_likes=state.stated_likes)

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, Protocol, TypedDict
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -29,11 +29,10 @@ PlannerName = Literal["router", "native"]
 TOP_ITEM = "$top"
 
 
-class RouterLike:
+class RouterLike(Protocol):
     """What the loop needs of the router planner (bot.router.Router)."""
 
-    def route(self, text: str, state: DialogueState) -> Decision:  # pragma: no cover - protocol
-        raise NotImplementedError
+    def route(self, text: str, state: DialogueState) -> Decision: ...
 
 
 @dataclass(slots=True)

@@ -77,6 +77,8 @@ def load_catalog_file(path: Path) -> list[CatalogItem]:
         text = path.read_text(encoding="utf-8-sig")  # a BOM (Excel exports) is dropped
     except UnicodeDecodeError as exc:
         raise CatalogFileError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise CatalogFileError(path, None, "the file is empty")
     seen: set[str] = set()
     items: list[CatalogItem] = []
     if suffix == ".csv":

@@ -53,6 +53,8 @@ def test_good_csv_and_jsonl(tmp_path: Path) -> None:
             "g.jsonl:2: categories must be a list",
         ),
         ("h.csv", "id,title\n", "h.csv: no items in file"),
+        ("m.csv", "", "m.csv: the file is empty"),
+        ("n.jsonl", "\n\n", "n.jsonl: the file is empty"),
         ("i.xml", "<items/>", "unknown file type '.xml'"),
         ("j.csv", b"id,title\n1,Caf\xe9\n", "not UTF-8"),
         ("k.csv", "id,title\n1,Ok,extra\n", "k.csv:2: more values than header columns"),

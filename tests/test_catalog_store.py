@@ -208,3 +208,29 @@ def test_chroma_server_mode(tmp_path: Path, chroma_server: str) -> None:
     assert hits and all("Crime" in i.genres and 1970 <= (i.year or 0) <= 1999 for i, _ in hits)
     assert not settings.chroma_path.exists(), "server mode writes nothing locally"
     assert ingest_items(settings, HashingEmbedder(), items, source="server", show_progress=False).skipped
+
+
+def test_refused_writer_names_the_holders_pid(tmp_path: Path) -> None:
+    settings = tmp_settings(tmp_path)
+    code = (
+        "import sys, time\n"
+        "from bot.config import Settings\n"
+        "from store.writer_lock import writer_lock\n"
+        "with writer_lock(Settings(home=sys.argv[1])):\n"
+        "    print('held', flush=True); time.sleep(30)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(settings.home)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(WriterBusy, match=rf"\(pid {holder.pid}\); one writer per folder"):
+            ingest_items(settings, HashingEmbedder(), popular_items(10), source="x", show_progress=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    # the lock dies with its holder: the next writer proceeds
+    assert not ingest_items(settings, HashingEmbedder(), popular_items(10), source="x", show_progress=False).skipped

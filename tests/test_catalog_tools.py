@@ -39,6 +39,8 @@ def titles() -> TitleIndex:
         ("HEAT", "Heat (1995)"),
         ("pulp fiktion", "Pulp Fiction (1994)"),
         ("858", "The Godfather (1972)"),
+        ("se7en", "Seven (a.k.a. Se7en) (1995)"),
+        ("12 monkeys", "Twelve Monkeys (a.k.a. 12 Monkeys) (1995)"),
         ("amelie", "Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)"),
     ],
 )

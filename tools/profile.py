@@ -56,9 +56,11 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
         scored.append((weight + (event.rating or 0) / 10.0, item.label))
         if weight < -0.99 or event.signal == "dislike":
             disliked.append(item.label)
-    top_genres = [{"genre": g, "weight": round(w, 3)} for g, w in sorted(genres.items(), key=lambda x: -x[1])]
-    top_decades = [{"decade": d, "weight": round(w, 3)} for d, w in sorted(decades.items(), key=lambda x: -x[1])]
-    favourites = [label for _, label in sorted(scored, key=lambda x: -x[0])[:5] if _ > 0]
+    ranked_genres = sorted(genres.items(), key=lambda x: -x[1])
+    ranked_decades = sorted(decades.items(), key=lambda x: -x[1])
+    top_genres: list[dict[str, Any]] = [{"genre": g, "weight": round(w, 3)} for g, w in ranked_genres]
+    top_decades: list[dict[str, Any]] = [{"decade": d, "weight": round(w, 3)} for d, w in ranked_decades]
+    favourites = [label for value, label in sorted(scored, key=lambda x: -x[0])[:5] if value > 0]
     counts = {
         "events": len(events),
         "items": len(latest),
@@ -67,8 +69,8 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
         "dislikes": sum(e.signal == "dislike" for e in latest.values()),
         "seen": sum(e.signal == "seen" for e in latest.values()),
     }
-    liked_genres = [g["genre"] for g in top_genres if g["weight"] > 0][:3]
-    liked_decades = [d["decade"] for d in top_decades if d["weight"] > 0][:2]
+    liked_genres = [g for g, w in ranked_genres if w > 0][:3]
+    liked_decades = [d for d, w in ranked_decades if w > 0][:2]
     if not latest:
         summary = "No history yet: tell me a few films you loved."
     else:

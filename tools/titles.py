@@ -15,6 +15,7 @@ from tools.results import ToolInputError
 
 _YEAR = re.compile(r"\(?\b(1[89]\d\d|20\d\d)\b\)?")
 _ARTICLES = ("the ", "a ", "an ")
+_AKA = re.compile(r"^a\.?k\.?a\.?\s+", re.IGNORECASE)  # "Seven (a.k.a. Se7en)"
 RESOLVE_MIN_SCORE = 86.0
 
 
@@ -36,7 +37,7 @@ def title_keys(item: CatalogItem) -> set[str]:
     main, _, alt = item.title.partition(" (")
     if alt:
         keys.add(normalize(main))
-        keys.add(normalize(alt.rstrip(")")))
+        keys.add(normalize(_AKA.sub("", alt.rstrip(")"))))
     keys.discard("")
     return keys
 
