@@ -6,16 +6,14 @@ returns anonymous arrays and is never exposed to a tool.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from store.sqlite import SqliteFile
 
 if TYPE_CHECKING:
     from store.movielens import Ratings
@@ -47,29 +45,12 @@ class Event:
     source: str
 
 
-class HistoryStore:
+class HistoryStore(SqliteFile):
     """Thread-safe: one connection guarded by a lock (SQLite in WAL mode)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(SCHEMA)
+        super().__init__(path, SCHEMA)
         self._demo_users: set[str] | None = None
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
 
     def add_event(
         self, user_id: str, item_id: str, signal: str, rating: float | None = None, ts: int | None = None
@@ -189,7 +170,3 @@ class HistoryStore:
         with self._lock:
             row = self._conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM events").fetchone()
         return f"{row[0]}:{row[1]}"
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()

@@ -7,14 +7,12 @@ missing one. Transcripts older than the retention period are purged.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from store.sqlite import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -37,29 +35,11 @@ CREATE INDEX IF NOT EXISTS messages_session ON messages(session_id, id);
 """
 
 
-class SessionStore:
+class SessionStore(SqliteFile):
     """Sessions and transcripts. Thread-safe; one SQLite file (WAL) under CONCIERGE_HOME."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.executescript(SCHEMA)
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        super().__init__(path, SCHEMA)
 
     def create(self, user_id: str) -> str:
         session_id = uuid.uuid4().hex
@@ -155,7 +135,3 @@ class SessionStore:
                 (user_id, user_id),
             ).fetchone()
         return int(row[0])
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
