@@ -85,3 +85,46 @@ def test_refuses_a_file_of_another_campaign(tmp_path: Path) -> None:
         run_campaign(ctx, ctx.titles.resolve("Ronin"), USERS[:1], "tagline", out, progress=False)
     with pytest.raises(ValueError, match=r"\.csv or \.jsonl"):
         run_campaign(ctx, ctx.titles.resolve("Heat"), USERS[:1], "tagline", tmp_path / "c.txt", progress=False)
+
+
+KILL_SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from bot.llm_base import LLMDelta
+from tests.test_marketing_fakes import make_ctx
+from tools.campaign import run_campaign
+
+class KilledAfter:
+    name = "dies-after"
+    supports_tools = False
+    def __init__(self, n):
+        self.n, self.calls = n, 0
+    def stream(self, messages, **_):
+        self.calls += 1
+        if self.calls > self.n:
+            os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no flush: a real crash
+        yield LLMDelta(text="Heat: the crew is back, and so is the detective.")
+
+tmp, out = Path(sys.argv[1]), Path(sys.argv[2])
+ctx = make_ctx(tmp, role="marketer", llm=KilledAfter(4))
+run_campaign(ctx, ctx.titles.resolve("Heat"), [str(u) for u in range(1, 9)], "push", out, progress=False)
+"""
+
+
+def test_campaign_killed_with_sigkill_resumes_without_duplicates(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from bot.config import REPO_ROOT
+
+    out = tmp_path / "campaign.csv"
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, str(tmp_path / "killed"), str(out)], cwd=REPO_ROOT, timeout=300
+    )
+    assert done.returncode == -signal.SIGKILL
+    assert [r["user_id"] for r in _rows(out)] == USERS[:4]
+    ctx = make_ctx(tmp_path / "resumed", role="marketer", llm=DiesAfter(100))
+    summary = run_campaign(ctx, ctx.titles.resolve("Heat"), USERS, "push", out, progress=False)
+    assert summary.skipped == 4 and summary.written == 4
+    assert [r["user_id"] for r in _rows(out)] == USERS
