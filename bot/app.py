@@ -54,13 +54,17 @@ class Components:
         self.overrides = overrides or Overrides()
         self._lock = threading.RLock()
         self._llm_failed: str | None = None
+        self._built: dict[str, Any] = {}
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
         with self._lock:
-            cache = self.__dict__.setdefault("_built", {})
-            if name not in cache:
-                cache[name] = build()
-            return cache[name]
+            if name not in self._built:
+                self._built[name] = build()
+            return self._built[name]
+
+    def is_built(self, *names: str) -> bool:
+        """True when every named part has been built (used by readiness checks)."""
+        return all(name in self._built for name in names)
 
     @property
     def embedder(self) -> Embedder:

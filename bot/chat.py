@@ -86,8 +86,7 @@ class Concierge:
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def ready(self) -> bool:
-        built = self.components.__dict__.get("_built", {})
-        return all(name in built for name in ("catalog", "titles", "history", "router", "loop"))
+        return self.components.is_built("catalog", "titles", "history", "router", "loop")
 
     def warm_up(self) -> None:
         self.components.warm_up()

@@ -215,9 +215,3 @@ def reason_text(
     extra = " · " + "; ".join(provenance["rules"]) if provenance["rules"] else ""
     return f"{head} · {tail}{extra}" if tail else head + extra
 
-
-def popularity_percentile(popularity: np.ndarray) -> np.ndarray:
-    order = np.argsort(popularity)
-    ranks = np.empty_like(order, dtype=np.float32)
-    ranks[order] = np.arange(len(order), dtype=np.float32)
-    return ranks / max(1, len(order) - 1) if len(order) else ranks

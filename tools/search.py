@@ -117,16 +117,7 @@ def search_catalog(
         "min_rating": min_rating,
     }
     query = query[:MAX_QUERY_CHARS]
-    hits = ctx.catalog.search(
-        query,
-        genres=genres,
-        exclude_genres=exclude_genres,
-        year_from=year_from,
-        year_to=year_to,
-        min_rating=min_rating,
-        exclude_ids=exclude_ids,
-        k=k,
-    )
+    hits = ctx.catalog.search(query, exclude_ids=exclude_ids, k=k, **filters)
     exact = ctx.titles.get_exact(query)
     if exact is not None:
         hits = _exact_first(ctx, hits, exact, filters, exclude_ids, k)
