@@ -105,10 +105,13 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
 
     @app.get("/healthz", tags=["service"], summary="Liveness and readiness")
     def healthz() -> JSONResponse:
-        """200 {"status": "ok", ...} once the backend is loaded, else 503 {"status": "loading"}."""
-        if backend.ready():
+        """200 {"status": "ok", ...} when turns can be served; else 503 {"status": "loading" | "unavailable",
+        "reason"} (still loading, or a store it needs, such as the Chroma server, is unreachable)."""
+        reason = backend.unavailable_reason()
+        if backend.ready() and reason is None:
             return JSONResponse({"status": "ok", "version": VERSION, "auth": settings.auth})
-        return JSONResponse({"status": "loading"}, status_code=503, headers={"Retry-After": "5"})
+        status = "unavailable" if backend.ready() or reason else "loading"
+        return JSONResponse({"status": status, "reason": reason}, status_code=503, headers={"Retry-After": "5"})
 
     app.include_router(sessions_router(api))
     app.include_router(openai_router(api))

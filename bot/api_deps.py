@@ -43,7 +43,9 @@ class ApiContext:
         comes back in the X-Concierge-Token header and must be sent on later calls.
         """
         if not self.backend.ready():
-            raise ApiError(503, "loading", "the service is still loading; retry shortly", {"Retry-After": "5"})
+            reason = self.backend.unavailable_reason()
+            message = f"the service is not ready ({reason}); retry shortly" if reason else "the service is loading"
+            raise ApiError(503, "loading", message, {"Retry-After": "5"})
         authorization = request.headers.get("authorization")
         demo_user = request.headers.get(DEMO_USER_HEADER)
         if demo_user is not None and not authorization:

@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from store.catalog import CatalogUnavailable
+
 STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -23,6 +25,7 @@ STATUS_CODES = {
     415: "unsupported_media_type",
     422: "invalid_request",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 
@@ -59,6 +62,10 @@ def install_error_handlers(app: FastAPI) -> None:
         code = STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, exc.headers)
+
+    @app.exception_handler(CatalogUnavailable)
+    async def _catalog_down(_: Request, exc: CatalogUnavailable) -> JSONResponse:
+        return error_response(503, "catalog_unavailable", f"{exc}; retry shortly", {"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -24,12 +24,15 @@ if TYPE_CHECKING:
     from bot.loop import AgentLoop
     from bot.router import Router
     from store.catalog import CatalogStore
+    from store.catalog_watch import CatalogWatch
     from store.history import HistoryStore
     from tools.recommend import Recommender
     from tools.titles import TitleIndex
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Parts built from the catalog snapshot: rebuilt when a new catalog goes live.
+CATALOG_DERIVED = ("catalog", "titles", "recommender", "router", "loop")
 
 
 @dataclass(slots=True)
@@ -55,12 +58,30 @@ class Components:
         self._lock = threading.RLock()
         self._llm_failed: str | None = None
         self._built: dict[str, Any] = {}
+        self._catalog_source: str | None = None  # the live collection the snapshot was loaded from (server mode)
+        self.catalog_watch: CatalogWatch | None = None
+        if settings.chroma_url and self.overrides.catalog is None:
+            from store.catalog_watch import CatalogWatch
+
+            self.catalog_watch = CatalogWatch(settings, settings.catalog_check_s)
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
         with self._lock:
             if name not in self._built:
                 self._built[name] = build()
             return self._built[name]
+
+    def check_catalog(self) -> None:
+        """Server mode: raise CatalogUnavailable while the Chroma server is unreachable; when another process has
+        ingested a new catalog since the snapshot was loaded, drop the snapshot and what was built from it."""
+        if self.catalog_watch is None:
+            return
+        live = self.catalog_watch.live_collection()
+        with self._lock:
+            if "catalog" in self._built and live != self._catalog_source:
+                log.info("catalog: live collection is now %s (was %s): reloading", live, self._catalog_source)
+                for name in CATALOG_DERIVED:
+                    self._built.pop(name, None)
 
     def is_built(self, *names: str) -> bool:
         """True when every named part has been built (used by readiness checks)."""
@@ -84,6 +105,8 @@ class Components:
                 return self.overrides.catalog
             from store.catalog import CatalogStore
 
+            if self.catalog_watch is not None:
+                self._catalog_source = self.catalog_watch.live_collection()
             return CatalogStore.open(self.settings, self.embedder)
 
         return self._once("catalog", build)

@@ -83,13 +83,32 @@ class Concierge:
         self.components = components
         self.settings = components.settings
         self._lazy_llm = LazyChatModel(components)
+        self._warm_up_error: str | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def ready(self) -> bool:
         return self.components.is_built("catalog", "titles", "history", "router", "loop")
 
     def warm_up(self) -> None:
-        self.components.warm_up()
+        """Load everything; on failure the reason is kept for unavailable_reason() and the error re-raised."""
+        try:
+            self.components.warm_up()
+        except Exception as exc:
+            self._warm_up_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self._warm_up_error = None
+
+    def unavailable_reason(self) -> str | None:
+        """Why turns cannot be served now (the last warm-up failure, an unreachable Chroma server), or None."""
+        from store.catalog import CatalogUnavailable
+
+        if not self.ready():
+            return self._warm_up_error
+        try:
+            self.components.check_catalog()
+        except CatalogUnavailable as exc:
+            return str(exc)
+        return None
 
     # ---- sessions ----------------------------------------------------------------------------
     def create_session(self, user_id: str) -> str:
@@ -129,6 +148,7 @@ class Concierge:
         max_items: int | None = None,
         history: Sequence[Message] | None = None,
     ) -> Iterator[TurnEvent]:
+        self.components.check_catalog()
         sessions = self.components.sessions
         if session_id is None:
             session_id = sessions.create(user_id)
@@ -205,6 +225,7 @@ class Concierge:
 
     # ---- feedback, profile, privacy ----------------------------------------------------------
     def record_feedback(self, user_id: str, item_id: str, signal: Signal) -> dict[str, Any]:
+        self.components.check_catalog()
         item = self.components.catalog.get(item_id)
         if item is None:
             raise KeyError(item_id)
@@ -214,6 +235,7 @@ class Concierge:
     def profile(self, user_id: str) -> dict[str, Any]:
         from tools.profile import user_profile
 
+        self.components.check_catalog()
         result = user_profile(self.context(user_id, "user", with_llm=False))
         return {**result.data, "summary": result.data.get("summary", result.summary)}
 

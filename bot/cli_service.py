@@ -7,32 +7,47 @@ import json
 import logging
 import sys
 import threading
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 
+if TYPE_CHECKING:
+    from bot.chat import Concierge
+
 log = logging.getLogger(__name__)
+
+
+def warm_until_ready(backend: Concierge, retry_s: float = 5.0, max_retry_s: float = 60.0) -> None:
+    """Load the backend, retrying until it works: a Chroma server that is still starting, or a catalog not yet
+    ingested, must not need a restart. Meanwhile /healthz and the API answer 503 with the reason."""
+    from store.catalog import CatalogNotBuilt, CatalogUnavailable
+
+    delay = retry_s
+    while True:
+        try:
+            backend.warm_up()
+            log.info("ready")
+            return
+        except (CatalogUnavailable, CatalogNotBuilt) as exc:
+            log.error("not ready, retrying in %.0f s: %s", delay, exc)
+        except Exception:  # anything else: logged with its traceback, retried in case it is transient
+            log.exception("warm-up failed, retrying in %.0f s", delay)
+        time.sleep(delay)
+        delay = min(delay * 2, max_retry_s)
 
 
 def build_server_app(settings: Settings) -> Any:
     """The real app: backend warmed up in the background (healthz 503 until ready), UI mounted at /."""
     from bot.api import create_app
     from bot.app import build_backend
+    from bot.retention import RetentionPurger
     from bot.ui import mount_ui
 
     backend = build_backend(settings)
-    purged = backend.components.sessions.purge_older_than(settings.retention_days)
-    if any(purged.values()):
-        log.info("retention: purged %s", purged)
+    RetentionPurger(backend.components.sessions, settings.retention_days).start()  # now, then hourly
 
-    def warm() -> None:
-        try:
-            backend.warm_up()
-            log.info("ready")
-        except Exception:  # logged with its traceback; healthz keeps answering 503 with the process alive
-            log.exception("warm-up failed")
-
-    threading.Thread(target=warm, name="warm-up", daemon=True).start()
+    threading.Thread(target=warm_until_ready, args=(backend,), name="warm-up", daemon=True).start()
     app = create_app(settings, backend)
     return mount_ui(app, settings, backend)
 

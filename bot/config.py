@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="Chroma server URL (http://host:port); unset = local PersistentClient under home."
     )
+    catalog_check_s: float = Field(
+        5.0, gt=0, description="With a Chroma server: seconds between checks that it is up and which catalog is live."
+    )
     collection: str = Field("catalog", description="Name of the catalog collection in Chroma.")
     history_db: Path | None = Field(None, description="SQLite file for user history; default home/history.sqlite3.")
     rules_file: Path | None = Field(None, description="YAML file with business rules (boost / pin / exclude).")

@@ -24,6 +24,10 @@ class ChatBackend(Protocol):
         """True once catalog, stores and models are loaded (GET /healthz answers 200)."""
         ...
 
+    def unavailable_reason(self) -> str | None:
+        """Why turns cannot be served right now (e.g. the catalog store is unreachable), or None."""
+        ...
+
     def create_session(self, user_id: str) -> str:
         """A new session owned by user_id; returns its id."""
         ...

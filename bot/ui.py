@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.events import ItemsShown, TextDelta, ToolStarted, TurnDone
 from bot.limits import RateLimited, RateLimiter
 from bot.service import ChatBackend, SessionNotFound
+from store.catalog import CatalogUnavailable
 
 NEW_VISITOR = "new visitor"
 SIGNALS = {"like": "like", "dislike": "dislike", "seen": "seen"}
@@ -150,6 +151,9 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                     profile = backend.profile(user)
                     items = [item.to_dict() for item in event.result.items]
                     yield chat, state, items, genre_chart(profile), profile_summary(profile)
+        except CatalogUnavailable:
+            chat[-1] = {"role": "assistant", "content": "The catalog is unavailable right now; please retry shortly."}
+            yield chat, state, gr.skip(), gr.skip(), gr.skip()
         except SessionNotFound:
             state.pop("session", None)
             chat[-1] = {"role": "assistant", "content": "That conversation has expired; please send it again."}

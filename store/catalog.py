@@ -44,6 +44,21 @@ class CatalogUnavailable(RuntimeError):
     """The Chroma server cannot be reached."""
 
 
+def unreachable_errors() -> tuple[type[BaseException], ...]:
+    """What calls of a Chroma HttpClient raise when its server is down, stalls or answers garbage: httpx transport
+    errors, OSError, ChromaError for bad replies. (Connecting raises ValueError; make_client handles that.)"""
+    import httpx
+    from chromadb.errors import ChromaError
+
+    return (httpx.HTTPError, OSError, ChromaError)
+
+
+def unreachable(settings: Settings, exc: BaseException) -> CatalogUnavailable:
+    """The error for an unreachable server. Its text reaches API clients, so it names no host (logs do)."""
+    log.warning("Chroma server at %s is unreachable: %s: %s", settings.chroma_url, type(exc).__name__, exc)
+    return CatalogUnavailable(f"the catalog store (Chroma server) is unreachable: {type(exc).__name__}")
+
+
 def make_client(settings: Settings) -> Any:
     """A Chroma client: HttpClient when CONCIERGE_CHROMA_URL is set, else a PersistentClient under home."""
     import chromadb
@@ -54,6 +69,8 @@ def make_client(settings: Settings) -> Any:
         url = urlparse(settings.chroma_url)
         if not url.hostname:
             raise ValueError(f"CONCIERGE_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+        # connecting raises ValueError("Could not connect to a Chroma server")
+        errors: tuple[type[BaseException], ...] = (ValueError, *unreachable_errors())
         try:
             return chromadb.HttpClient(
                 host=url.hostname,
@@ -61,8 +78,8 @@ def make_client(settings: Settings) -> Any:
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
-        except Exception as exc:  # chromadb raises bare Exception/ValueError subclasses on connect
-            raise CatalogUnavailable(f"Chroma server at {settings.chroma_url} is unreachable: {exc}") from exc
+        except errors as exc:
+            raise unreachable(settings, exc) from exc
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
@@ -204,7 +221,19 @@ class CatalogStore:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder, *, writer: bool = False) -> CatalogStore:
-        """Load the live catalog collection into memory. Readers take no lock."""
+        """Load the live catalog collection into memory. Readers take no lock.
+
+        Raises CatalogNotBuilt before the first ingest, CatalogUnavailable when a Chroma server cannot be reached.
+        """
+        if not settings.chroma_url:
+            return cls._load(settings, embedder)
+        try:
+            return cls._load(settings, embedder)
+        except unreachable_errors() as exc:
+            raise unreachable(settings, exc) from exc
+
+    @classmethod
+    def _load(cls, settings: Settings, embedder: Embedder) -> CatalogStore:
         client = make_client(settings)
         name, _ = active_collection(client)
         if name is None:

@@ -49,6 +49,9 @@ class FakeBackend:
     def ready(self) -> bool:
         return True
 
+    def unavailable_reason(self) -> str | None:
+        return None
+
     def create_session(self, user_id: str) -> str:
         with self._lock:
             self._sessions += 1

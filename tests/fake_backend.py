@@ -53,6 +53,7 @@ class FakeBackend:
     def __init__(self, *, token_delay_s: float = 0.0, demo: Sequence[str] = ("1", "2", "3")) -> None:
         self.token_delay_s = token_delay_s
         self.is_ready = True
+        self.down_reason: str | None = None
         self._demo = list(demo)
         self._lock = threading.Lock()
         self.sessions: dict[str, tuple[str, list[dict[str, Any]]]] = {}  # id -> (owner, messages)
@@ -62,6 +63,9 @@ class FakeBackend:
     # ---- ChatBackend -------------------------------------------------------------------------
     def ready(self) -> bool:
         return self.is_ready
+
+    def unavailable_reason(self) -> str | None:
+        return self.down_reason
 
     def create_session(self, user_id: str) -> str:
         session_id = uuid.uuid4().hex

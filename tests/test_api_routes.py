@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
+from store.catalog import CatalogUnavailable
 from tests.fake_backend import FakeBackend, bearer, make_settings
 
 ALICE = bearer("alice")
@@ -46,8 +47,26 @@ def test_healthz_follows_backend_readiness(client: TestClient, backend: FakeBack
     backend.is_ready = False
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "loading"}
+    assert response.json() == {"status": "loading", "reason": None}
     assert client.post("/api/v1/sessions", headers=ALICE).status_code == 503
+
+
+def test_unreachable_catalog_store_is_503_with_reason(client: TestClient, backend: FakeBackend) -> None:
+    session = new_session(client, ALICE)
+    backend.down_reason = "the catalog store (Chroma server) is unreachable: ConnectError"
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json() == {"status": "unavailable", "reason": backend.down_reason}
+
+    def refuse(**_: Any) -> Any:
+        raise CatalogUnavailable(backend.down_reason)
+
+    backend.run_turn = refuse  # type: ignore[method-assign]
+    response = client.post(f"/api/v1/sessions/{session}/messages", json={"text": "a crime film"}, headers=ALICE)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    error = response.json()["error"]
+    assert error == {"code": "catalog_unavailable", "message": f"{backend.down_reason}; retry shortly"}
 
 
 def test_message_json_returns_turn_result(client: TestClient, backend: FakeBackend) -> None:

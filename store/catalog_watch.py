@@ -1,0 +1,71 @@
+"""Server mode: is the Chroma server reachable, and which catalog collection is live?
+
+The service answers searches from an in-memory snapshot of the catalog (store/catalog.py). With a Chroma
+server (CONCIERGE_CHROMA_URL), the store of record can go away or be re-ingested by another process, so the
+service asks Chroma at most once per `interval_s`: one small request (~2 ms here). While Chroma is down,
+turns get a 503 with the reason instead of answers from a catalog nobody can vouch for; when it is back, the
+next check succeeds and, if an ingest switched the live collection meanwhile, the snapshot is reloaded.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from store.catalog import CatalogUnavailable, active_collection, make_client, unreachable, unreachable_errors
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+
+class CatalogWatch:
+    """Throttled reachability check of the Chroma server; `live_collection()` raises CatalogUnavailable."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        interval_s: float,
+        *,
+        connect: Callable[[Settings], Any] = make_client,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.interval_s = interval_s
+        self._connect = connect
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._checked_at: float | None = None
+        self._live: str | None = None
+        self._error: CatalogUnavailable | None = None
+
+    def live_collection(self) -> str | None:
+        """The live collection's name (None before the first ingest); a cached answer within interval_s."""
+        with self._lock:
+            now = self._clock()
+            if self._checked_at is None or now - self._checked_at >= self.interval_s:
+                self._checked_at = now
+                self._refresh()
+            if self._error is not None:
+                raise self._error
+            return self._live
+
+    @property
+    def error(self) -> str | None:
+        """The reason of the last failed check, or None."""
+        return None if self._error is None else str(self._error)
+
+    def _refresh(self) -> None:
+        try:
+            if self._client is None:
+                self._client = self._connect(self.settings)
+            self._live, _ = active_collection(self._client)
+            self._error = None
+        except CatalogUnavailable as exc:
+            self._client = None
+            self._error = exc
+        except unreachable_errors() as exc:
+            self._client = None
+            self._error = unreachable(self.settings, exc)
