@@ -69,12 +69,13 @@ class ApiContext:
         return identity
 
     def check_text(self, text: str, what: str = "message") -> str:
-        """The text without control characters or lone surrogates; 413 when it is too long, 422 when empty."""
+        """The text without control characters or lone surrogates (other spaces and line breaks become a space,
+        so words stay apart); 413 when it is too long, 422 when empty."""
         if len(text) > self.settings.max_message_chars:
             raise ApiError(
                 413, "message_too_long", f"a {what} holds at most {self.settings.max_message_chars} characters"
             )
-        cleaned = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+        cleaned = "".join(ch if ch in "\n\t" or ch.isprintable() else " " if ch.isspace() else "" for ch in text)
         if not cleaned.strip():
             raise ApiError(422, "empty_message", f"the {what} is empty")
         return cleaned

@@ -1,10 +1,14 @@
 """Errors of the HTTP API: every refusal is a JSON body {"error": {"code", "message"}} with a 4xx status.
 
 Validation problems (bad JSON, bad UTF-8, wrong fields) become 400/422, never a 500; details name the field.
+A full disk under CONCIERGE_HOME is a 507 `insufficient_storage` (nothing of the request was saved).
 """
 
 from __future__ import annotations
 
+import errno
+import logging
+import sqlite3
 from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
@@ -12,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from store.catalog import CatalogUnavailable
+from store.chroma_client import CatalogUnavailable
 
 STATUS_CODES = {
     400: "bad_request",
@@ -27,6 +31,18 @@ STATUS_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
+
+
+log = logging.getLogger(__name__)
+SQLITE_FULL = 13
+STORAGE_FULL = "the service's storage (CONCIERGE_HOME) is full: nothing was saved; retry once space is freed"
+
+
+def storage_full(exc: BaseException) -> bool:
+    """True for SQLite's "database or disk is full" and for ENOSPC."""
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL or "disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
 
 
 class ApiError(StarletteHTTPException):
@@ -66,6 +82,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CatalogUnavailable)
     async def _catalog_down(_: Request, exc: CatalogUnavailable) -> JSONResponse:
         return error_response(503, "catalog_unavailable", f"{exc}; retry shortly", {"Retry-After": "5"})
+
+    @app.exception_handler(sqlite3.Error)
+    @app.exception_handler(OSError)
+    async def _storage(_: Request, exc: Exception) -> JSONResponse:
+        if not storage_full(exc):
+            raise exc
+        log.error("storage full: %s", exc)
+        return error_response(507, "insufficient_storage", STORAGE_FULL, {"Retry-After": "30"})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.api_deps import ApiContext, final_result
-from bot.api_errors import ApiError
+from bot.api_errors import STORAGE_FULL, ApiError, storage_full
 from bot.api_models import ChatCompletionIn
 from bot.api_sessions import with_new_token
 from bot.auth import Identity
@@ -83,7 +84,13 @@ def completion_stream(events: Iterator[TurnEvent], model: str) -> Iterator[str]:
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    result = final_result(events)
+    try:
+        result = final_result(events)
+    except (sqlite3.Error, OSError) as exc:  # a full disk: the turn could not be saved
+        if not storage_full(exc):
+            raise
+        yield f"data: {json.dumps({'error': {'code': 'insufficient_storage', 'message': STORAGE_FULL}})}\n\n"
+        return
     for piece in CHUNK_WORDS.findall(content_with_items(result.reply, result.items)):
         yield chunk({"content": piece})
     yield chunk({}, "stop", concierge_object(result))

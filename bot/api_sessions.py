@@ -5,6 +5,7 @@ The user is always the caller (bot.api_deps.ApiContext.caller); no URL or body n
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.api_deps import TOKEN_HEADER, ApiContext, final_result, sse
-from bot.api_errors import ApiError
+from bot.api_errors import STORAGE_FULL, ApiError, storage_full
 from bot.api_models import FeedbackIn, MessageIn
 from bot.auth import Identity
 from bot.events import ItemsShown, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
@@ -35,8 +36,14 @@ def event_payload(event: TurnEvent) -> tuple[str, dict[str, Any]]:
 
 
 def sse_stream(events: Iterator[TurnEvent]) -> Iterator[str]:
-    for event in events:
-        yield sse(*event_payload(event))
+    """The turn's events; a full disk (the turn cannot be saved) ends the stream with an `error` event."""
+    try:
+        for event in events:
+            yield sse(*event_payload(event))
+    except (sqlite3.Error, OSError) as exc:
+        if not storage_full(exc):
+            raise
+        yield sse("error", {"code": "insufficient_storage", "message": STORAGE_FULL})
 
 
 def with_new_token(response: Response, identity: Identity) -> Response:

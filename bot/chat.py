@@ -100,7 +100,7 @@ class Concierge:
 
     def unavailable_reason(self) -> str | None:
         """Why turns cannot be served now (the last warm-up failure, an unreachable Chroma server), or None."""
-        from store.catalog import CatalogUnavailable
+        from store.chroma_client import CatalogUnavailable
 
         if not self.ready():
             return self._warm_up_error

@@ -29,8 +29,8 @@ def _fail(message: str) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """`concierge ingest [--catalog FILE] [--force]`: the file is validated completely before the model loads."""
     from store import embedder as embedders
-    from store.catalog import CatalogUnavailable
     from store.catalog_files import CatalogFileError, load_catalog_file
+    from store.chroma_client import CatalogUnavailable
     from store.movielens import DataMissingError
 
     try:
@@ -66,7 +66,8 @@ def _context(settings: Settings) -> Any:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     """`concierge search QUERY [filters] [--json]`."""
-    from store.catalog import CatalogNotBuilt, CatalogUnavailable
+    from store.catalog import CatalogNotBuilt
+    from store.chroma_client import CatalogUnavailable
     from tools.results import ToolInputError
     from tools.search import search_catalog
 
@@ -94,7 +95,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_item(args: argparse.Namespace, settings: Settings) -> int:
     """`concierge item ID_OR_TITLE [--json]`."""
-    from store.catalog import CatalogNotBuilt, CatalogUnavailable
+    from store.catalog import CatalogNotBuilt
+    from store.chroma_client import CatalogUnavailable
     from tools.results import ToolInputError
     from tools.search import item_details
 

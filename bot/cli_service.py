@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 def warm_until_ready(backend: Concierge, retry_s: float = 5.0, max_retry_s: float = 60.0) -> None:
     """Load the backend, retrying until it works: a Chroma server that is still starting, or a catalog not yet
     ingested, must not need a restart. Meanwhile /healthz and the API answer 503 with the reason."""
-    from store.catalog import CatalogNotBuilt, CatalogUnavailable
+    from store.catalog import CatalogNotBuilt
+    from store.chroma_client import CatalogUnavailable
 
     delay = retry_s
     while True:
@@ -55,6 +56,7 @@ def build_server_app(settings: Settings) -> Any:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from bot.logs import route_uvicorn_logs
     from bot.startup import HomeNotWritable, check_home
 
     if args.host:
@@ -74,7 +76,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write(f"concierge: {exc}\n")
         return 2
     print(f"Concierge is starting at http://{settings.host}:{settings.port}/  (API docs: /docs)", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+    # log_config=None: uvicorn's records go to the redacting root handler (bot/logs.py), not to its own handlers.
+    route_uvicorn_logs()
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level="warning", log_config=None, timeout_graceful_shutdown=5
+    )
     return 0
 
 

@@ -21,6 +21,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from bot.events import GuardReport
+from bot.guard_leaks import hidden_secrets
 
 RULES_FILE = Path(__file__).with_name("guard.yaml")
 MAX_TITLE_TOKENS = 12
@@ -34,6 +35,8 @@ _SENTENCES = re.compile(r"[^.!?\n]+[.!?]*")
 _MARKUP: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("code fence", re.compile(r"```|~~~")),
     ("url", re.compile(r"https?://|www\.\w", re.I)),
+    ("domain", re.compile(r"(?<![\w.-])(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|io|xyz|ru|cn|app|dev|site|online|top|"
+                          r"click|link|shop|live|example|tk|uk|de|fr)(?![\w-])", re.I)),
     ("html/xml tag", re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")),
     ("markdown link", re.compile(r"\[[^\]\n]+\]\([^)\n]+\)")),
     ("markdown heading", re.compile(r"(?m)^\s{0,3}#{1,6}\s")),
@@ -178,6 +181,7 @@ def check_reply(
     for phrase in (*(f.lower() for f in forbidden if f), *rules.forbidden):
         if phrase in lowered:
             problems.append(f"forbidden text: {phrase!r}")
+    problems.extend(hidden_secrets(stripped, [f for f in forbidden if f]))
     for kind, pattern in _MARKUP:
         found = pattern.search(stripped)
         if found:

@@ -193,7 +193,7 @@ class OpenAICompatibleModel:
     # ---- parsing ------------------------------------------------------------------------------
     def _parse_sse(self, lines: Iterator[str], deadline: float, total: float) -> Iterator[LLMDelta]:
         calls: dict[int, _ToolCallParts] = {}
-        saw_data = False
+        saw_data = finished = False
         for line in lines:
             if time.monotonic() > deadline:
                 raise LLMTimeout(f"answer from {self.url} took longer than {total:g} s")
@@ -201,14 +201,20 @@ class OpenAICompatibleModel:
                 continue
             data = line[5:].strip()
             if data == "[DONE]":
+                finished = True
                 break
             saw_data = True
-            chunk = _loads(data, self.url)
-            text = _apply_chunk(chunk, calls)
+            try:
+                text, done = _apply_chunk(_loads(data, self.url), calls)
+            except (AttributeError, TypeError, ValueError) as exc:  # JSON of the wrong shape
+                raise LLMError(f"{self.url} sent a chunk of unexpected shape ({data[:40]!r})") from exc
+            finished = finished or done
             if text:
                 yield LLMDelta(text=text)
         if not saw_data:
             raise LLMError(f"{self.url} sent an empty event stream")
+        if not finished:  # a truncated answer (connection closed midway) is not an answer
+            raise LLMError(f"{self.url} closed the event stream midway (no [DONE] nor finish_reason)")
         if calls:
             yield LLMDelta(tool_calls=tuple(calls[i].build(i) for i in sorted(calls)))
 
@@ -224,7 +230,9 @@ class OpenAICompatibleModel:
             yield LLMDelta(text=str(text))
         calls: dict[int, _ToolCallParts] = {}
         for i, raw in enumerate(message.get("tool_calls") or []):
-            function = raw.get("function") or {}
+            function = raw.get("function") if isinstance(raw, dict) else None
+            if not isinstance(function, dict):
+                raise LLMError(f"{self.url} answered a tool call without a function object")
             arguments = function.get("arguments")
             if isinstance(arguments, dict):
                 arguments = json.dumps(arguments)
@@ -252,11 +260,11 @@ def _first_choice(data: dict[str, Any], url: str) -> dict[str, Any]:
     return choices[0]
 
 
-def _apply_chunk(chunk: dict[str, Any], calls: dict[int, _ToolCallParts]) -> str:
-    """Fold one streamed chunk into `calls`; return its text."""
+def _apply_chunk(chunk: dict[str, Any], calls: dict[int, _ToolCallParts]) -> tuple[str, bool]:
+    """Fold one streamed chunk into `calls`; return its text and whether it says the answer is finished."""
     choices = chunk.get("choices") or []
     if not choices:  # usage-only chunks
-        return ""
+        return "", False
     delta = choices[0].get("delta") or {}
     for position, part in enumerate(delta.get("tool_calls") or []):
         index = part.get("index", position)
@@ -269,7 +277,7 @@ def _apply_chunk(chunk: dict[str, Any], calls: dict[int, _ToolCallParts]) -> str
         if function.get("arguments"):
             parts.arguments.append(function["arguments"])
     content = delta.get("content")
-    return content if isinstance(content, str) else ""
+    return (content if isinstance(content, str) else ""), bool(choices[0].get("finish_reason"))
 
 
 def _error_detail(body: str) -> str:

@@ -20,7 +20,7 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Redacts the formatted message of every record that passes through the handler."""
+    """Redacts the formatted message, traceback and stack of every record that passes through the handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -28,6 +28,12 @@ class RedactingFilter(logging.Filter):
         if cleaned != message:
             record.msg = cleaned
             record.args = None
+        if record.exc_info and not record.exc_text:  # the formatter then uses the redacted traceback
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
@@ -40,3 +46,11 @@ def configure_logging(level: str) -> None:
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "chromadb", "urllib3", "sentence_transformers", "transformers"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def route_uvicorn_logs() -> None:
+    """Send uvicorn's records to the root (redacting) handler: drop handlers an earlier uvicorn config installed."""
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True

@@ -16,6 +16,7 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
 from bot.events import ItemsShown, ReplyMode, ToolCall, ToolFinished, ToolStarted, TurnDone, TurnEvent, TurnResult
+from bot.leaks import SecretScrubber
 from bot.llm_base import LLMError, Message
 from bot.native_planner import NativePlanner, NativeStep
 from bot.plan import Decision, DialogueState, PlannedCall
@@ -59,6 +60,7 @@ class LoopState(TypedDict, total=False):
     steps: int
     trace: list[dict[str, Any]]
     fallback: str | None
+    llm_failed: bool
     result: TurnResult
 
 
@@ -110,16 +112,17 @@ class AgentLoop:
         started = time.perf_counter()
         final: LoopState = {}
         initial: LoopState = {"request": request, "outcomes": [], "steps": 0, "trace": [], "fallback": None}
+        scrubber = SecretScrubber([self.replies.canary])  # the canary leaves through no event (bot/leaks.py)
         for mode, payload in self._graph.stream(
             initial, stream_mode=["custom", "values"], config={"recursion_limit": 4 * self.max_steps + 8}
         ):
             if mode == "custom":
-                yield payload
+                yield from scrubber.feed(payload)
             else:
                 final = payload
         result = final["result"]
         result.timings_ms["total"] = round((time.perf_counter() - started) * 1000.0, 2)
-        yield TurnDone(result)
+        yield from scrubber.feed(TurnDone(result))
 
     # ---- nodes -------------------------------------------------------------------------------
     def _plan(self, state: LoopState) -> LoopState:
@@ -127,12 +130,26 @@ class AgentLoop:
         started = time.perf_counter()
         trace = list(state["trace"])
         if request.planner == "native" and self.native is not None and state.get("fallback") is None:
-            try:
-                step = self._native_step(state)
-            except LLMError as exc:
-                trace.append({"event": "planner_fallback", "from": "native", "to": "router", "reason": str(exc)})
+            step: NativeStep | None = None
+            llm_failed = False
+            problem = self._native_gave_up(state)
+            if problem is None:
+                try:
+                    step = self._native_step(state)
+                except LLMError as exc:
+                    problem, llm_failed = f"native planner failed: {exc}", True
+                    log.warning("native planner fell back to the router: %s", type(exc).__name__)
+                else:
+                    problem = self._refused_answer(state, step)
+            if step is None or problem is not None:
+                reason = problem or "native planner failed"
+                trace.append({"event": "planner_fallback", "from": "native", "to": "router", "reason": reason})
+                if not llm_failed:  # the reason may quote model text: only its kind is logged
+                    log.warning("native planner fell back to the router: %s", reason.split(":", 1)[0])
                 decision = self.router.route(request.text, request.state)
-                return self._planned(state, decision, trace, started, fallback=f"native planner failed: {exc}")
+                update = self._planned(state, decision, trace, started, fallback=reason)
+                update["llm_failed"] = llm_failed
+                return update
             trace.append({"event": "native_step", "calls": [c.tool for c in step.calls], "has_text": bool(step.text)})
             decision = state.get("decision") or Decision(intent=step.intent or "smalltalk", confidence=1.0)
             if step.calls:
@@ -178,6 +195,21 @@ class AgentLoop:
         if not messages:
             messages = self.native.start(request.ctx, request.text, request.history)
         return self.native.step(request.ctx, messages, final=state["steps"] + 1 >= self.max_steps)
+
+    @staticmethod
+    def _native_gave_up(state: LoopState) -> str | None:
+        """After two native steps in which every tool call failed (unknown tools, bad arguments): use the router."""
+        outcomes = state["outcomes"]
+        if state["steps"] >= 2 and outcomes and not any(o.ok for o in outcomes):
+            return f"native planner: all {len(outcomes)} tool calls failed ({outcomes[-1].error})"
+        return None
+
+    def _refused_answer(self, state: LoopState, step: NativeStep) -> str | None:
+        """A text answer before any tool succeeded that the guard refuses (invented titles, cut off): use the router."""
+        if step.calls or not step.text or any(o.ok for o in state["outcomes"]):
+            return None
+        guard = self.replies.check_text(state["request"], step.text)
+        return None if guard.passed else "native answer without tools refused: " + "; ".join(guard.problems)
 
     def _after_plan(self, state: LoopState) -> str:
         return "act" if state.get("pending") else "respond"
@@ -232,6 +264,7 @@ class AgentLoop:
             items=items,
             draft=state.get("native_text"),
             emit=writer,
+            llm_failed=bool(state.get("llm_failed")),
         )
         timings = {"reply": round((time.perf_counter() - started) * 1000.0, 2)}
         tool_ms = sum(o.duration_ms for o in outcomes)

@@ -114,7 +114,9 @@ class ReplyWriter:
         items: list[ItemView],
         draft: str | None,
         emit: Callable[[Any], None],
+        llm_failed: bool = False,
     ) -> ReplyText:
+        """llm_failed: the LLM already failed this turn (planner): not called again, so a turn waits once."""
         intent = self._intent(decision, outcomes)
         template = self.template_text(request, intent, decision, outcomes, items)
         if request.reply_mode == "template":
@@ -126,6 +128,8 @@ class ReplyWriter:
             return ReplyText(template, "template", guard, "guard: " + "; ".join(guard.problems))
         if intent not in LLM_INTENTS or (not items and intent != "item_question") or self._failed(outcomes):
             return ReplyText(template, "template", None, None, [{"event": "reply", "llm": False, "intent": intent}])
+        if llm_failed:
+            return ReplyText(template, "template", None, "llm not called again this turn")
         return self._llm_text(request, intent, outcomes, items, template, emit)
 
     @staticmethod
@@ -186,6 +190,10 @@ class ReplyWriter:
 
     def system_prompt(self) -> str:
         return self.prompts.render("system.j2", catalog_name=self.catalog_name, canary=self.canary)
+
+    def check_text(self, request: TurnRequest, text: str) -> GuardReport:
+        """The guard on text written before any tool ran (only the conversation's titles are allowed)."""
+        return self._guard(request, text, [], [])
 
     def _guard(
         self, request: TurnRequest, text: str, outcomes: Sequence[ToolOutcome], items: list[ItemView]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -16,6 +17,8 @@ class HomeNotWritable(RuntimeError):
 
 def check_home(home: Path, min_free_bytes: int = MIN_FREE_BYTES) -> None:
     """Raise HomeNotWritable with a reason a person can act on."""
+    if home.exists() and not home.is_dir():
+        raise HomeNotWritable(f"CONCIERGE_HOME {home} is a file, not a folder")
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -30,7 +33,8 @@ def check_home(home: Path, min_free_bytes: int = MIN_FREE_BYTES) -> None:
         reason = "disk full" if exc.errno == errno.ENOSPC else "read-only" if exc.errno == errno.EROFS else exc.strerror
         raise HomeNotWritable(f"CONCIERGE_HOME {home} is not writable ({reason})") from exc
     finally:
-        probe.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only folder refuses the unlink too (and holds no probe)
+            probe.unlink(missing_ok=True)
     free = shutil.disk_usage(home).free
     if free < min_free_bytes:
         raise HomeNotWritable(

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.events import ItemsShown, TextDelta, ToolStarted, TurnDone
 from bot.limits import RateLimited, RateLimiter
 from bot.service import ChatBackend, SessionNotFound
-from store.catalog import CatalogUnavailable
+from store.chroma_client import CatalogUnavailable
 
 NEW_VISITOR = "new visitor"
 SIGNALS = {"like": "like", "dislike": "dislike", "seen": "seen"}

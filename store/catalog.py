@@ -13,12 +13,12 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 import numpy as np
 import yaml
 from threadpoolctl import ThreadpoolController
 
+from store.chroma_client import active_collection, make_client, unreachable, unreachable_errors
 from store.embedder import Embedder
 from store.items import CatalogItem
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger(__name__)
-META_COLLECTION = "concierge_meta"
 PAGE = 2000
 # Search score = cosine + LEXICAL_WEIGHT * (share of query words found in the item's keywords, tags, genres)
 #              + POPULARITY_WEIGHT * log-popularity (0..1). Measured on the demo catalog (docs/benchmarks.md).
@@ -38,50 +37,6 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 class CatalogNotBuilt(RuntimeError):
     """No catalog has been ingested yet at this location."""
-
-
-class CatalogUnavailable(RuntimeError):
-    """The Chroma server cannot be reached."""
-
-
-def unreachable_errors() -> tuple[type[BaseException], ...]:
-    """What calls of a Chroma HttpClient raise when its server is down, stalls or answers garbage: httpx transport
-    errors, OSError, ChromaError for bad replies. (Connecting raises ValueError; make_client handles that.)"""
-    import httpx
-    from chromadb.errors import ChromaError
-
-    return (httpx.HTTPError, OSError, ChromaError)
-
-
-def unreachable(settings: Settings, exc: BaseException) -> CatalogUnavailable:
-    """The error for an unreachable server. Its text reaches API clients, so it names no host (logs do)."""
-    log.warning("Chroma server at %s is unreachable: %s: %s", settings.chroma_url, type(exc).__name__, exc)
-    return CatalogUnavailable(f"the catalog store (Chroma server) is unreachable: {type(exc).__name__}")
-
-
-def make_client(settings: Settings) -> Any:
-    """A Chroma client: HttpClient when CONCIERGE_CHROMA_URL is set, else a PersistentClient under home."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if not url.hostname:
-            raise ValueError(f"CONCIERGE_CHROMA_URL is not a URL: {settings.chroma_url!r}")
-        # connecting raises ValueError("Could not connect to a Chroma server")
-        errors: tuple[type[BaseException], ...] = (ValueError, *unreachable_errors())
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname,
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-        except errors as exc:
-            raise unreachable(settings, exc) from exc
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
 def fingerprint_fields(item: CatalogItem) -> dict[str, Any]:
@@ -158,18 +113,6 @@ def item_from_metadata(item_id: str, meta: dict[str, Any]) -> CatalogItem:
         rating_mean=float(mean) if mean is not None and float(mean) >= 0 else None,
         extra=dict(json.loads(meta.get("extra") or "null") or {}),
     )
-
-
-def active_collection(client: Any) -> tuple[str | None, dict[str, Any]]:
-    """The name of the live catalog collection (the pointer switched at the end of an ingest), and the pointer's
-    metadata; (None, {}) before the first ingest. Reads only: readers never create anything."""
-    from chromadb.errors import NotFoundError
-
-    try:
-        meta = client.get_collection(META_COLLECTION, embedding_function=None).metadata or {}
-    except NotFoundError:
-        return None, {}
-    return meta.get("active"), dict(meta)
 
 
 class CatalogStore:

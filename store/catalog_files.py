@@ -6,6 +6,7 @@ Every row is validated before anything is written; a bad row names the file, the
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,19 @@ class CatalogFileError(ValueError):
         self.path, self.line, self.problem = path, line, problem
 
 
+def _text(path: Path, line: int, row: dict[str, Any], key: str) -> str:
+    """A text field; numbers are read as text ("id": 0 is the id "0"); lists, objects and booleans are refused."""
+    value = row.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise CatalogFileError(path, line, f"{key} must be text or a number, not {type(value).__name__}")
+    return str(value).strip()
+
+
 def _item(path: Path, line: int, row: dict[str, Any], seen: set[str]) -> CatalogItem:
-    item_id = str(row.get("id") or "").strip()
-    title = str(row.get("title") or "").strip()
+    item_id = _text(path, line, row, "id")
+    title = _text(path, line, row, "title")
     if not item_id:
         raise CatalogFileError(path, line, "missing id")
     if item_id in seen:
@@ -52,8 +63,10 @@ def _item(path: Path, line: int, row: dict[str, Any], seen: set[str]) -> Catalog
         raise CatalogFileError(path, line, "description must be text")
     extra = {k: v for k, v in row.items() if k not in KNOWN_FIELDS and v not in (None, "")}
     try:
-        json.dumps(extra)
-    except TypeError as exc:
+        json.dumps(row, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape: not storable text
+        raise CatalogFileError(path, line, "text with a lone surrogate (not valid Unicode)") from None
+    except (TypeError, ValueError, RecursionError) as exc:
         raise CatalogFileError(path, line, f"metadata is not JSON-able: {exc}") from None
     seen.add(item_id)
     return CatalogItem(
@@ -82,21 +95,27 @@ def load_catalog_file(path: Path) -> list[CatalogItem]:
     seen: set[str] = set()
     items: list[CatalogItem] = []
     if suffix == ".csv":
-        reader = csv.DictReader(text.splitlines(keepends=True))
-        if not reader.fieldnames or "id" not in reader.fieldnames or "title" not in reader.fieldnames:
-            raise CatalogFileError(path, 1, "the header must name at least the columns id and title")
-        for row in reader:
-            if None in row:
-                raise CatalogFileError(path, reader.line_num, "more values than header columns")
-            items.append(_item(path, reader.line_num, row, seen))
+        # newline="": only \n, \r\n and \r end a record (not U+2028, \x0c, ... inside a value), as csv expects
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            if not reader.fieldnames or "id" not in reader.fieldnames or "title" not in reader.fieldnames:
+                raise CatalogFileError(path, 1, "the header must name at least the columns id and title")
+            for row in reader:
+                if None in row:
+                    raise CatalogFileError(path, reader.line_num, "more values than header columns")
+                items.append(_item(path, reader.line_num, row, seen))
+        except csv.Error as exc:  # e.g. a value over csv.field_size_limit()
+            raise CatalogFileError(path, reader.line_num + 1, f"invalid CSV: {exc}") from None  # the unread line
     else:
-        for number, raw in enumerate(text.splitlines(), 1):
+        for number, raw in enumerate(text.split("\n"), 1):  # JSON strings may hold U+2028 and friends
             if not raw.strip():
                 continue
             try:
                 row = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise CatalogFileError(path, number, f"invalid JSON: {exc.msg}") from None
+            except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting deeper than Python's stack
+                raise CatalogFileError(path, number, f"invalid JSON: {str(exc).split(';')[0]}") from None
             if not isinstance(row, dict):
                 raise CatalogFileError(path, number, "each line must be a JSON object")
             items.append(_item(path, number, row, seen))

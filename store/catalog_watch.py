@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from store.catalog import CatalogUnavailable, active_collection, make_client, unreachable, unreachable_errors
+from store.chroma_client import CatalogUnavailable, active_collection, make_client, unreachable, unreachable_errors
 
 if TYPE_CHECKING:
     from bot.config import Settings

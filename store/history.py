@@ -124,6 +124,7 @@ class HistoryStore(SqliteFile):
         """Forget a user: every event of theirs. Returns the number of rows deleted."""
         with self._tx() as conn:
             deleted = conn.execute("DELETE FROM events WHERE user_id = ?", (str(user_id),)).rowcount
+        self.erase_wal()
         if self._demo_users is not None:
             self._demo_users.discard(str(user_id))
         return int(deleted)

@@ -17,14 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm import tqdm
 
-from store.catalog import (
-    META_COLLECTION,
-    active_collection,
-    fingerprint_fields,
-    item_from_metadata,
-    item_to_metadata,
-    make_client,
-)
+from store.catalog import fingerprint_fields, item_from_metadata, item_to_metadata
+from store.chroma_client import META_COLLECTION, active_collection, make_client
 from store.embedder import Embedder
 from store.items import CatalogItem
 from store.writer_lock import WriterBusy, writer_lock

@@ -114,6 +114,7 @@ class SessionStore(SqliteFile):
                 (user_id,),
             ).rowcount
             sessions = conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+        self.erase_wal()
         return {"sessions": sessions, "messages": messages}
 
     def purge_older_than(self, days: float, now: float | None = None) -> dict[str, int]:
@@ -125,6 +126,8 @@ class SessionStore(SqliteFile):
                 (cutoff,),
             ).rowcount
             sessions = conn.execute("DELETE FROM sessions WHERE updated_ts < ?", (cutoff,)).rowcount
+        if sessions or messages:
+            self.erase_wal()
         return {"sessions": sessions, "messages": messages}
 
     def count_rows(self, user_id: str) -> int:

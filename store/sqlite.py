@@ -20,6 +20,7 @@ class SqliteFile:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
         self._conn.executescript(schema)
 
     @contextmanager
@@ -28,10 +29,16 @@ class SqliteFile:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # also when COMMIT itself failed (disk full): never leave it open
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+
+    def erase_wal(self) -> None:
+        """Copy the write-ahead log into the database and truncate it, so deleted rows leave no old copy there."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self._lock:

@@ -16,6 +16,11 @@ Modes:
     status       always answer HTTP `error_status` with an OpenAI error body
     garbage      200 with a text/event-stream body whose data is not JSON
     html         200 with an HTML page
+    hang         read the request, then send nothing for `stall_s` (accepts, never answers)
+    shape        SSE whose data is JSON of the wrong shape ({"choices": ["oops"]})
+    cut          SSE that stops midway: the first text chunks, then the connection closes without [DONE]
+    tool_then_text  a tool call while the last message is not a tool result, then text (a 2-step agent)
+`mode`, `words` and `tool_name` may be changed between requests (a served process keeps its base URL).
 `closed_port_url()` gives a base URL where nothing listens (connection refused).
 """
 
@@ -101,6 +106,9 @@ class OpenAIStub:
                         self._json(stub.error_status, {"error": {"message": "temporarily overloaded"}})
                         return
                     mode = "text"
+                if mode == "tool_then_text":
+                    last = (body.get("messages") or [{}])[-1]
+                    mode = "tool_call" if body.get("tools") and last.get("role") != "tool" else "text"
                 if mode == "status":
                     self._json(stub.error_status, {"error": {"message": "model not found", "type": "invalid"}})
                 elif mode == "json" or (mode == "text" and not body.get("stream")):
@@ -121,8 +129,22 @@ class OpenAIStub:
                     self.wfile.flush()
                     time.sleep(stub.stall_s)
                     self._write_events([_chunk({"content": "late"})])
+                elif mode == "hang":
+                    time.sleep(stub.stall_s)
+                    self.close_connection = True
+                elif mode == "cut":
+                    self.send_response(200)
+                    self.send_header("content-type", "text/event-stream")
+                    self.send_header("connection", "close")
+                    self.end_headers()
+                    chunks = [_chunk({"role": "assistant"})] + [_chunk({"content": w}) for w in stub.words[:3]]
+                    self.wfile.write(b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks))
+                    self.wfile.flush()
+                    self.close_connection = True
                 elif mode == "garbage":
                     self._raw(200, "text/event-stream", b"data: <<<not json>>>\n\n")
+                elif mode == "shape":
+                    self._raw(200, "text/event-stream", b'data: {"choices": ["oops"]}\n\ndata: [DONE]\n\n')
                 elif mode == "html":
                     self._raw(200, "text/html", b"<html><body>Bad Gateway</body></html>")
                 else:

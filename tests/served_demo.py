@@ -125,7 +125,7 @@ class ServedConcierge:
 @contextmanager
 def served_demo(tmp_path: Path, **settings: str) -> Iterator[ServedConcierge]:
     """A served copy of the demo, ready; stopped afterwards."""
-    server = ServedConcierge(demo_home_copy(tmp_path / "home"), **settings)
+    server = ServedConcierge(demo_home_copy(tmp_path / "home"), None, **settings)
     try:
         yield server.start()
     finally:

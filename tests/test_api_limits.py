@@ -140,3 +140,27 @@ def test_lone_surrogates_are_dropped_not_500(tmp_path: Path) -> None:
 def test_bad_openai_requests_are_4xx(tmp_path: Path, payload: dict[str, object]) -> None:
     response = client_for(tmp_path).post("/v1/chat/completions", json=payload, headers=ALICE)
     assert response.status_code in (400, 422), response.text
+
+
+def test_body_at_the_limit_is_read_one_byte_more_is_413(tmp_path: Path) -> None:
+    client = client_for(tmp_path, max_body_bytes=2048)
+    url = f"/api/v1/sessions/{session_of(client)}/messages"
+    padding = 2048 - len(b'{"text": "hi", "pad": ""}')
+    at_limit = b'{"text": "hi", "pad": "' + b"x" * padding + b'"}'
+    assert len(at_limit) == 2048
+    response = client.post(url, content=at_limit, headers={**ALICE, "content-type": "application/json"})
+    assert response.status_code == 422  # read and validated (extra field), not refused for its size
+    over = at_limit[:-2] + b'x"}'
+    response = client.post(url, content=over, headers={**ALICE, "content-type": "application/json"})
+    assert response.status_code == 413 and response.json()["error"]["code"] == "body_too_large"
+
+
+@pytest.mark.parametrize("declared", ["10", "abc", "-1", "1e9"])
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/api/v1/feedback"])
+def test_lying_or_malformed_content_length_is_413(tmp_path: Path, declared: str, path: str) -> None:
+    client = client_for(tmp_path, max_body_bytes=2048)
+    body = b'{"messages": [{"role": "user", "content": "' + b"x" * 5000 + b'"}]}'
+    headers = {**ALICE, "content-type": "application/json", "content-length": declared}
+    response = client.post(path, content=body, headers=headers)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "body_too_large"

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
-from store.catalog import CatalogUnavailable
+from store.chroma_client import CatalogUnavailable
 from tests.fake_backend import FakeBackend, bearer, make_settings
 
 ALICE = bearer("alice")

@@ -10,14 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from store.catalog import (
-    META_COLLECTION,
-    CatalogStore,
-    active_collection,
-    item_from_metadata,
-    item_to_metadata,
-    make_client,
-)
+from store.catalog import CatalogStore, item_from_metadata, item_to_metadata
+from store.chroma_client import META_COLLECTION, active_collection, make_client
 from store.embedder import HashingEmbedder
 from store.ingest import content_hash, ingest_items
 from store.items import CatalogItem

@@ -14,7 +14,8 @@ import httpx
 import numpy as np
 import pytest
 
-from store.catalog import CatalogNotBuilt, CatalogStore, make_client
+from store.catalog import CatalogNotBuilt, CatalogStore
+from store.chroma_client import make_client
 from store.embedder import HashingEmbedder
 from store.ingest import WriterBusy, ingest_items
 from store.items import CatalogItem

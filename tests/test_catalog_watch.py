@@ -11,8 +11,9 @@ import pytest
 
 from bot.app import Components
 from bot.config import Settings
-from store.catalog import META_COLLECTION, CatalogStore, CatalogUnavailable
+from store.catalog import CatalogStore
 from store.catalog_watch import CatalogWatch
+from store.chroma_client import META_COLLECTION, CatalogUnavailable
 from store.embedder import HashingEmbedder
 from store.items import CatalogItem
 

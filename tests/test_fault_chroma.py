@@ -109,6 +109,7 @@ def test_chroma_outage_is_503_with_reason_and_recovers(chroma_and_home: tuple[Ch
             assert again.json()["items"]
             assert service.proc is not None and service.proc.poll() is None  # the same process, never restarted
             assert waited < 10
+            print(f"chroma outage: recovered {waited:.1f} s after the server came back")
             messages = client.get(f"/api/v1/sessions/{session}", headers=USER).json()["messages"]
             assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]  # the 503 left nothing
     finally:

@@ -78,6 +78,9 @@ class TitleIndex:
 
     def get_exact(self, text: str) -> CatalogItem | None:
         """The item whose title is exactly `text` (case, accents, punctuation and article ignored)."""
+        whole = self._exact.get(normalize(text))
+        if whole:  # "Blade Runner 2049", "Fantasia 2000": a title ending in a number that looks like a year
+            return self._items[self._by_popularity(whole, None)[0]]
         body, year = self._split_year(text)
         indices = self._exact.get(normalize(body))
         if not indices:

@@ -1,0 +1,69 @@
+"""The Chroma client of the catalog: local PersistentClient or a Chroma server, and what "unreachable" means."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+META_COLLECTION = "concierge_meta"
+
+
+class CatalogUnavailable(RuntimeError):
+    """The Chroma server cannot be reached."""
+
+
+def unreachable_errors() -> tuple[type[BaseException], ...]:
+    """What calls of a Chroma HttpClient raise when its server is down, stalls or answers garbage: httpx transport
+    errors, OSError, ChromaError for bad replies. (Connecting raises ValueError; make_client handles that.)"""
+    import httpx
+    from chromadb.errors import ChromaError
+
+    return (httpx.HTTPError, OSError, ChromaError)
+
+
+def unreachable(settings: Settings, exc: BaseException) -> CatalogUnavailable:
+    """The error for an unreachable server. Its text reaches API clients, so it names no host (logs do)."""
+    log.warning("Chroma server at %s is unreachable: %s: %s", settings.chroma_url, type(exc).__name__, exc)
+    return CatalogUnavailable(f"the catalog store (Chroma server) is unreachable: {type(exc).__name__}")
+
+
+def make_client(settings: Settings) -> Any:
+    """A Chroma client: HttpClient when CONCIERGE_CHROMA_URL is set, else a PersistentClient under home."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise ValueError(f"CONCIERGE_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+        # connecting raises ValueError("Could not connect to a Chroma server")
+        errors: tuple[type[BaseException], ...] = (ValueError, *unreachable_errors())
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except errors as exc:
+            raise unreachable(settings, exc) from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def active_collection(client: Any) -> tuple[str | None, dict[str, Any]]:
+    """The name of the live catalog collection (the pointer switched at the end of an ingest), and the pointer's
+    metadata; (None, {}) before the first ingest. Reads only: readers never create anything."""
+    from chromadb.errors import NotFoundError
+
+    try:
+        meta = client.get_collection(META_COLLECTION, embedding_function=None).metadata or {}
+    except NotFoundError:
+        return None, {}
+    return meta.get("active"), dict(meta)
