@@ -103,7 +103,13 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
     app.state.concierge = api  # bot.ui.mount_ui shares the rate limiter
     install_error_handlers(app)
 
-    @app.get("/healthz", tags=["service"], summary="Liveness and readiness")
+    not_ready = {"status": "unavailable", "reason": "the catalog store (Chroma server) is unreachable: ConnectError"}
+    health_503 = {
+        "description": "Loading, or unavailable with the reason",
+        "content": {"application/json": {"example": not_ready}},
+    }
+
+    @app.get("/healthz", tags=["service"], summary="Liveness and readiness", responses={503: health_503})
     def healthz() -> JSONResponse:
         """200 {"status": "ok", ...} when turns can be served; else 503 {"status": "loading" | "unavailable",
         "reason"} (still loading, or a store it needs, such as the Chroma server, is unreachable)."""

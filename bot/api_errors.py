@@ -10,12 +10,15 @@ import errno
 import logging
 import sqlite3
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.service import ConversationTooLong
 from store.chroma_client import CatalogUnavailable
 
 STATUS_CODES = {
@@ -30,7 +33,37 @@ STATUS_CODES = {
     422: "invalid_request",
     429: "rate_limited",
     503: "unavailable",
+    507: "insufficient_storage",
 }
+# What each refusal means, for the OpenAPI schema (every one has the ErrorBody shape).
+STATUS_DESCRIPTIONS = {
+    400: "Body is not valid JSON or not UTF-8",
+    401: "Missing, malformed or expired token",
+    403: "Not allowed for this caller (role, demo user)",
+    404: "No such session or item (or not yours)",
+    409: "The conversation is full (CONCIERGE_MAX_MESSAGES)",
+    413: "Body, message or message list too large",
+    422: "A field is missing or invalid",
+    429: "Rate limit reached; see Retry-After",
+    503: "Loading, or the catalog store is unreachable; see Retry-After",
+    507: "The service's storage is full; nothing was saved",
+}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every refusal."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for these refusal statuses."""
+    return {status: {"model": ErrorBody, "description": STATUS_DESCRIPTIONS[status]} for status in statuses}
 
 
 log = logging.getLogger(__name__)
@@ -78,6 +111,10 @@ def install_error_handlers(app: FastAPI) -> None:
         code = STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, exc.headers)
+
+    @app.exception_handler(ConversationTooLong)
+    async def _too_long(_: Request, exc: ConversationTooLong) -> JSONResponse:
+        return error_response(409, "conversation_too_long", str(exc))
 
     @app.exception_handler(CatalogUnavailable)
     async def _catalog_down(_: Request, exc: CatalogUnavailable) -> JSONResponse:

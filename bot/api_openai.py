@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.api_deps import ApiContext, final_result
-from bot.api_errors import STORAGE_FULL, ApiError, storage_full
+from bot.api_errors import STORAGE_FULL, ApiError, error_responses, storage_full
 from bot.api_models import ChatCompletionIn
 from bot.api_sessions import with_new_token
 from bot.auth import Identity
@@ -98,7 +98,7 @@ def completion_stream(events: Iterator[TurnEvent], model: str) -> Iterator[str]:
 
 
 def openai_router(api: ApiContext) -> APIRouter:
-    router = APIRouter(tags=["openai"])
+    router = APIRouter(tags=["openai"], responses=error_responses(400, 401, 403, 404, 413, 422, 429, 503, 507))
 
     @router.post(
         "/v1/chat/completions",

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.api_deps import TOKEN_HEADER, ApiContext, final_result, sse
-from bot.api_errors import STORAGE_FULL, ApiError, storage_full
+from bot.api_errors import STORAGE_FULL, ApiError, error_responses, storage_full
 from bot.api_models import FeedbackIn, MessageIn
 from bot.auth import Identity
 from bot.events import ItemsShown, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
@@ -54,7 +54,9 @@ def with_new_token(response: Response, identity: Identity) -> Response:
 
 
 def sessions_router(api: ApiContext) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["sessions"])
+    router = APIRouter(
+        prefix="/api/v1", tags=["sessions"], responses=error_responses(400, 401, 403, 404, 409, 413, 422, 429, 503, 507)
+    )
     backend = api.backend
     caller = Depends(api.caller)
 

@@ -11,7 +11,7 @@ from bot.events import ItemView, ReplyMode, TurnDone, TurnEvent
 from bot.llm_base import ChatModel, LLMDelta, LLMError, Message
 from bot.loop import TurnRequest
 from bot.plan import DialogueState, PlannedCall
-from bot.service import SessionNotFound, Signal
+from bot.service import ConversationTooLong, SessionNotFound, Signal
 from tools.context import Role, ToolContext
 
 log = logging.getLogger(__name__)
@@ -70,10 +70,6 @@ def state_to_dict(state: DialogueState) -> dict[str, Any]:
         "stated_likes": state.stated_likes,
         "turn_index": state.turn_index,
     }
-
-
-class ConversationTooLong(ValueError):
-    """The session has reached settings.max_messages."""
 
 
 class Concierge:

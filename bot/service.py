@@ -19,6 +19,10 @@ class SessionNotFound(LookupError):
     """No such session (or it belongs to another user: callers must not be able to tell the difference)."""
 
 
+class ConversationTooLong(ValueError):
+    """The session already holds settings.max_messages messages."""
+
+
 class ChatBackend(Protocol):
     def ready(self) -> bool:
         """True once catalog, stores and models are loaded (GET /healthz answers 200)."""

@@ -249,3 +249,16 @@ def test_openai_content_parts_and_ignored_roles(client: TestClient, backend: Fak
     assert response.json()["model"] == "anything"
     assert backend.calls[-1]["text"] == "toy story" and backend.calls[-1]["history"] == []
     assert response.json()["concierge"]["items"][0]["title"] == "Toy Story"
+
+
+def test_openapi_documents_every_refusal_with_the_error_shape(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["schemas"]["ErrorBody"]["required"] == ["error"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if path == "/healthz":
+                assert "503" in operation["responses"]
+                continue
+            for status in ("401", "413", "422", "429", "503"):
+                schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)

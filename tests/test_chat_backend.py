@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat import ConversationTooLong
 from bot.events import TurnDone, TurnResult
-from bot.service import SessionNotFound
+from bot.service import ConversationTooLong, SessionNotFound
 from tests.app_fixtures import small_backend
 
 
