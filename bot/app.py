@@ -43,6 +43,8 @@ class Overrides:
     catalog: CatalogStore | None = None
     history: HistoryStore | None = None
     recommender: Recommender | None = None
+    titles: TitleIndex | None = None
+    router: Router | None = None
     llm: ChatModel | None = None
     tools: dict[str, ToolFunction] | None = None
     canary: str = ""
@@ -114,6 +116,8 @@ class Components:
     @property
     def titles(self) -> TitleIndex:
         def build() -> TitleIndex:
+            if self.overrides.titles is not None:
+                return self.overrides.titles
             from tools.titles import TitleIndex
 
             return TitleIndex(self.catalog.items())
@@ -179,6 +183,8 @@ class Components:
     @property
     def router(self) -> Router:
         def build() -> Router:
+            if self.overrides.router is not None:
+                return self.overrides.router
             from bot.router import Router
 
             return Router(self.embedder, self.titles)

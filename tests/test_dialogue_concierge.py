@@ -15,6 +15,7 @@ from bot.dialogue_report import text_report
 from bot.dialogue_runner import BackendTransport, RunOptions, run_dialogues
 from bot.plan import Decision, DialogueState, PlannedCall
 from bot.service import ChatBackend
+from store.embedder import HashingEmbedder
 
 pytest.importorskip("bot.loop", reason="the agent loop does not import yet")
 from tests.loop_fakes import FAKE_TOOLS, ITEMS, FakeCatalog, FakeTitles
@@ -74,11 +75,15 @@ class RuleRouter:
 
 def make_backend(home: Path, history: MemoryHistory) -> ChatBackend:
     settings = Settings.model_validate({"home": home, "reply_mode": "template", "planner": "router"})
-    overrides = Overrides(catalog=FakeCatalog(ITEMS), history=history, tools=dict(FAKE_TOOLS))  # type: ignore[arg-type]
-    backend = build_backend(settings, overrides)
-    built = backend.components.__dict__.setdefault("_built", {})
-    built.update({"router": RuleRouter(), "titles": FakeTitles(ITEMS), "recommender": None, "embedder": None})
-    return backend
+    overrides = Overrides(
+        embedder=HashingEmbedder(dim=16),
+        catalog=FakeCatalog(ITEMS),  # type: ignore[arg-type]
+        history=history,  # type: ignore[arg-type]
+        titles=FakeTitles(ITEMS),  # type: ignore[arg-type]
+        router=RuleRouter(),  # type: ignore[arg-type]
+        tools=dict(FAKE_TOOLS),
+    )
+    return build_backend(settings, overrides)
 
 
 def test_runner_through_the_real_loop(tmp_path: Path) -> None:
