@@ -46,11 +46,10 @@ def tmpfs(target: Path, size: str, *, read_only: bool = False) -> Iterator[Path]
 def fill(folder: Path) -> Path:
     """Write a file until the disk is full; returns it."""
     filler = folder / "filler"
-    with filler.open("wb") as handle:
+    with filler.open("wb", buffering=0) as handle:  # unbuffered: closing has nothing left to write (and fail on)
         try:
             while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
+                handle.write(b"\0" * 4096)
         except OSError:
             pass
     return filler
