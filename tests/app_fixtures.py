@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,27 +42,44 @@ def _small_parts() -> tuple[CatalogStore, EaseModel]:
     return catalog, ease
 
 
-def small_backend(tmp_path: Path, llm: ChatModel | None = None, **settings: object) -> Concierge:
-    """A Concierge over 600 popular demo movies, with the first DEMO_USERS MovieLens users as demo users."""
-    catalog, ease = _small_parts()
-    home = tmp_path / "home"
-    config = Settings(home=home, data_dir=DEMO_DATA, **settings)  # type: ignore[arg-type]
-    history = HistoryStore(config.history_path)
+def import_demo_users(history: HistoryStore) -> None:
+    """The MovieLens ratings of the first DEMO_USERS users."""
+    from store.movielens import Ratings
+
     ratings = load_ratings(DEMO_DATA)
     wanted = {str(u) for u in range(1, DEMO_USERS + 1)}
     mask = np.array([u in wanted for u in ratings.user_ids.tolist()])
-    from store.movielens import Ratings
-
     history.import_movielens(
         Ratings(ratings.user_ids[mask], ratings.item_ids[mask], ratings.ratings[mask], ratings.timestamps[mask])
     )
-    overrides = Overrides(
+
+
+def backend_over(
+    home: Path,
+    catalog: CatalogStore,
+    ease: EaseModel,
+    llm: ChatModel | None,
+    overrides: dict[str, Any],
+    **settings: Any,
+) -> Concierge:
+    """A warmed-up Concierge over catalog + EASE with the demo users' history; more Overrides fields by name."""
+    config = Settings(home=home, data_dir=DEMO_DATA, **settings)
+    history = HistoryStore(config.history_path)
+    import_demo_users(history)
+    parts = Overrides(
         embedder=catalog.embedder,
         catalog=catalog,
         history=history,
         recommender=Recommender(catalog, ease),
         llm=llm,
+        **overrides,
     )
-    backend = build_backend(config, overrides)
+    backend = build_backend(config, parts)
     backend.warm_up()
     return backend
+
+
+def small_backend(tmp_path: Path, llm: ChatModel | None = None, **settings: Any) -> Concierge:
+    """A Concierge over 600 popular demo movies, with the first DEMO_USERS MovieLens users as demo users."""
+    catalog, ease = _small_parts()
+    return backend_over(tmp_path / "home", catalog, ease, llm, {}, **settings)

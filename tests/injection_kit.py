@@ -16,24 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
-from bot.app import Overrides, build_backend
 from bot.chat import Concierge
-from bot.config import Settings
 from bot.events import TextDelta, TurnDone, TurnEvent, TurnResult
 from bot.llm_base import ChatModel, LLMDelta, Message, ToolCallRequest
 from bot.toolbox import ToolFunction, default_tool_functions
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
-from store.history import HistoryStore
 from store.items import CatalogItem
-from store.movielens import Ratings, load_ratings
-from tests.app_fixtures import DEMO_USERS, _small_parts
-from tests.catalog_fixtures import DEMO_DATA
+from tests.app_fixtures import _small_parts, backend_over
 from tools.ease import EaseModel
-from tools.recommend import Recommender
 from tools.results import ToolResult
 
 SUITE_FILE = Path(__file__).resolve().parent / "data" / "injection_suite.yaml"
@@ -56,15 +49,6 @@ def poisoned_parts() -> tuple[CatalogStore, EaseModel]:
     """The 600-item small catalog plus the poisoned item (EASE from the small backend; the poison has no ratings)."""
     catalog, ease = _small_parts()
     return CatalogStore.from_items([*catalog.items(), poison_item()], HashingEmbedder()), ease
-
-
-def import_demo_users(history: HistoryStore) -> None:
-    ratings = load_ratings(DEMO_DATA)
-    wanted = {str(u) for u in range(1, DEMO_USERS + 1)}
-    mask = np.array([u in wanted for u in ratings.user_ids.tolist()])
-    history.import_movielens(
-        Ratings(ratings.user_ids[mask], ratings.item_ids[mask], ratings.ratings[mask], ratings.timestamps[mask])
-    )
 
 
 @dataclass
@@ -94,21 +78,8 @@ def injection_backend(
 ) -> Concierge:
     """The real loop, router, tools and stores over the poisoned small catalog, with the canary in the prompt."""
     catalog, ease = poisoned_parts()
-    config = Settings(home=home, data_dir=DEMO_DATA, **settings)
-    history = HistoryStore(config.history_path)
-    import_demo_users(history)
-    overrides = Overrides(
-        embedder=catalog.embedder,
-        catalog=catalog,
-        history=history,
-        recommender=Recommender(catalog, ease),
-        llm=llm,
-        tools=recorder.wrap(default_tool_functions()) if recorder else None,
-        canary=canary,
-    )
-    backend = build_backend(config, overrides)
-    backend.warm_up()
-    return backend
+    tools = recorder.wrap(default_tool_functions()) if recorder else None
+    return backend_over(home, catalog, ease, llm, {"tools": tools, "canary": canary}, **settings)
 
 
 # ---- the obedient model ------------------------------------------------------------------------

@@ -152,6 +152,14 @@ def same_items(got: list[CatalogItem], want: list[CatalogItem]) -> bool:
     ]
 
 
+def check_bytes(data: bytes, expected: Expected, name: str) -> None:
+    """check() on data written to a fresh file called name."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        check(path, expected)
+
+
 def check(path: Path, expected: Expected) -> None:
     try:
         items = load_catalog_file(path)
@@ -214,11 +222,7 @@ def expected_jsonl(data: bytes) -> Expected:
 @PROPERTIES
 @given(file=jsonl_file())
 def test_jsonl_files_load_exactly_the_valid_items_or_name_the_bad_line(file: tuple[bytes, Expected]) -> None:
-    data, expected = file
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "items.jsonl"
-        path.write_bytes(data)
-        check(path, expected)
+    check_bytes(*file, "items.jsonl")
 
 
 # ---- CSV ----------------------------------------------------------------------------------------------------
@@ -295,11 +299,7 @@ def physical_lines(records: list[list[str]]) -> int:
 @PROPERTIES
 @given(file=csv_file())
 def test_csv_files_load_exactly_the_valid_items_or_name_the_bad_line(file: tuple[bytes, Expected]) -> None:
-    data, expected = file
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "items.csv"
-        path.write_bytes(data)
-        check(path, expected)
+    check_bytes(*file, "items.csv")
 
 
 @settings(max_examples=60, deadline=None)
