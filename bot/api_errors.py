@@ -78,6 +78,17 @@ def storage_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
 
 
+STORAGE_ERRORS = (sqlite3.Error, OSError)
+
+
+def storage_full_error(exc: BaseException) -> dict[str, str]:
+    """The error body {"code", "message"} for a full disk (logged); re-raises exc when it is anything else."""
+    if not storage_full(exc):
+        raise exc
+    log.error("storage full: %s", exc)
+    return {"code": "insufficient_storage", "message": STORAGE_FULL}
+
+
 class ApiError(StarletteHTTPException):
     """A refusal with a stable machine-readable code (an HTTPException, so body parsing re-raises it)."""
 
@@ -123,10 +134,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(sqlite3.Error)
     @app.exception_handler(OSError)
     async def _storage(_: Request, exc: Exception) -> JSONResponse:
-        if not storage_full(exc):
-            raise exc
-        log.error("storage full: %s", exc)
-        return error_response(507, "insufficient_storage", STORAGE_FULL, {"Retry-After": "30"})
+        error = storage_full_error(exc)
+        return error_response(507, error["code"], error["message"], {"Retry-After": "30"})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.api_deps import ApiContext, final_result
-from bot.api_errors import STORAGE_FULL, ApiError, error_responses, storage_full
+from bot.api_errors import STORAGE_ERRORS, ApiError, error_responses, storage_full_error
 from bot.api_models import ChatCompletionIn
 from bot.api_sessions import with_new_token
 from bot.auth import Identity
@@ -86,10 +85,8 @@ def completion_stream(events: Iterator[TurnEvent], model: str) -> Iterator[str]:
     yield chunk({"role": "assistant", "content": ""})
     try:
         result = final_result(events)
-    except (sqlite3.Error, OSError) as exc:  # a full disk: the turn could not be saved
-        if not storage_full(exc):
-            raise
-        yield f"data: {json.dumps({'error': {'code': 'insufficient_storage', 'message': STORAGE_FULL}})}\n\n"
+    except STORAGE_ERRORS as exc:  # a full disk: the turn could not be saved
+        yield f"data: {json.dumps({'error': storage_full_error(exc)})}\n\n"
         return
     for piece in CHUNK_WORDS.findall(content_with_items(result.reply, result.items)):
         yield chunk({"content": piece})

@@ -5,7 +5,6 @@ The user is always the caller (bot.api_deps.ApiContext.caller); no URL or body n
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.api_deps import TOKEN_HEADER, ApiContext, final_result, sse
-from bot.api_errors import STORAGE_FULL, ApiError, error_responses, storage_full
+from bot.api_errors import STORAGE_ERRORS, ApiError, error_responses, storage_full_error
 from bot.api_models import FeedbackIn, MessageIn
 from bot.auth import Identity
 from bot.events import ItemsShown, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
@@ -40,10 +39,8 @@ def sse_stream(events: Iterator[TurnEvent]) -> Iterator[str]:
     try:
         for event in events:
             yield sse(*event_payload(event))
-    except (sqlite3.Error, OSError) as exc:
-        if not storage_full(exc):
-            raise
-        yield sse("error", {"code": "insufficient_storage", "message": STORAGE_FULL})
+    except STORAGE_ERRORS as exc:
+        yield sse("error", storage_full_error(exc))
 
 
 def with_new_token(response: Response, identity: Identity) -> Response:
