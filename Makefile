@@ -42,12 +42,14 @@ run: catalog
 	$(VENV)/bin/concierge serve
 
 lint: install
-	$(VENV)/bin/ruff check bot tools store tests bench
+	$(VENV)/bin/ruff check bot tools store prompts tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test: catalog chromium
-	$(VENV)/bin/ruff check bot tools store tests bench
+	$(VENV)/bin/ruff check bot tools store prompts tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: catalog

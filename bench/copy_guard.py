@@ -1,7 +1,7 @@
 """Copy guard pass rate on taglines written by the embedded SmolLM2-135M, against two baselines in one run.
 
 For a seeded sample of catalog items with an overview, the run reports the share of guard passes for:
-  llm       — taglines the embedded model wrote (tools.copy.CopyWriter, the production prompt and few-shot);
+  llm       — taglines the embedded model wrote (tools.marketing.copy.CopyWriter, the production prompt and few-shot);
   real      — the items' real TMDB taglines (human copy: how often the guard rejects good copy);
   template  — the template fallback (should always pass);
 and counts the guard's problems by kind.
@@ -30,10 +30,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings
+from bot.guard import check_copy
 from store.items import CatalogItem
 from store.movielens import load_demo_items
-from tools.copy import CopyWriter
-from tools.copy_guard import Facts, check_copy
+from tools.marketing.copy import CopyWriter
+from tools.marketing.grounding import Facts
 
 DEFAULT_VECTORS = Path("/tmp/concierge_item_vectors.npz")
 
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-    from bot.llm_embedded import EmbeddedSmolLM
+    from bot.llm.embedded import EmbeddedSmolLM
 
     settings = Settings()
     items = load_demo_items(settings.data_dir)
@@ -97,11 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from store.catalog import CatalogStore
         from store.embedder import MiniLMEmbedder
 
-        catalog = CatalogStore.open(settings, MiniLMEmbedder(settings.embed_dtype))
+        catalog = CatalogStore.open(settings.chroma, MiniLMEmbedder(settings.embed_dtype))
     llm = EmbeddedSmolLM(args.models_dir or settings.models_dir, args.dtype)
     llm.load()
-    writer = CopyWriter(catalog, llm, timeout_s=max(60.0, settings.llm_timeout_s))
-    template_writer = CopyWriter(catalog, None, timeout_s=1.0)
+    writer = CopyWriter(catalog, llm, check=check_copy, timeout_s=max(60.0, settings.llm_timeout_s))
+    template_writer = CopyWriter(catalog, None, check=check_copy, timeout_s=1.0)
     eligible = [it for it in catalog.items() if it.overview and it.tagline]
     sample = random.Random(args.seed).sample(eligible, min(args.sample, len(eligible)))
 

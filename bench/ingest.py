@@ -58,8 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     before = raw()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as home:
         settings = base.model_copy(update={"home": Path(home)})
-        first = ingest_items(settings, embedder, items, source="bench", show_progress=False)
-        again = ingest_items(settings, embedder, items, source="bench", show_progress=False)
+        first = ingest_items(settings.chroma, embedder, items, source="bench", show_progress=False)
+        again = ingest_items(settings.chroma, embedder, items, source="bench", show_progress=False)
     after = raw()
     raw_s = (before + after) / 2  # raw runs before and after the ingest: the CPU is shared, load drifts
 

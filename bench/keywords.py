@@ -1,9 +1,9 @@
 """Keyphrase quality against TMDB keywords: KeyBERT (our MiniLM) vs a TF-IDF baseline, in one run.
 
 Items: catalog items with both an overview and TMDB keywords (a seeded random sample). Each method sees the
-same text (tools.keywords.item_text: overview + tagline + tags) and the same candidate filter; they differ in
+same text (tools.marketing.keywords.item_text: overview + tagline + tags) and the same candidate filter; they differ in
 ranking only. Matching a predicted phrase p to a gold keyword g (both reduced to stemmed content tokens,
-tools.keywords.content_tokens: lower case, English stop words removed, plural -s/-es/-ies stripped):
+tools.marketing.keywords.content_tokens: lower case, English stop words removed, plural -s/-es/-ies stripped):
   exact   — the token sets are equal ("bank robberies" = "bank robbery");
   overlap — the token sets share at least one token ("heist crew" ~ "heist").
 precision@5 = share of the top 5 phrases matching some gold keyword; recall@10 = share of gold keywords matched
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.config import Settings
 from store.items import CatalogItem
 from store.movielens import load_demo_items
-from tools.keywords import KeywordExtractor, TfidfKeywords, content_tokens, item_text, title_tokens
+from tools.marketing.keywords import KeywordExtractor, TfidfKeywords, content_tokens, item_text, title_tokens
 
 Match = Callable[[set[str], set[str]], bool]
 MATCHES: dict[str, Match] = {

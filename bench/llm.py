@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bot.events import ItemView
+from bot.agent.events import ItemView
 from bot.guard import KnownTitles, check_reply
-from bot.llm_embedded import EmbeddedSmolLM
-from bot.prompts import Prompts
+from bot.llm.embedded import EmbeddedSmolLM
+from prompts import Prompts
 from store.items import CatalogItem
 from store.movielens import load_demo_items
 

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 
 from bench.load_client import ANCHORS, PRESET, SEARCHES, Conversation, SimUser, Tally, new_nonce
-from bot.auth import issue_token
 from bot.config import REPO_ROOT
+from bot.http.auth import issue_token
 
 SECRET = "load-bench-test-secret-0123456789abcdef"  # test-only HS256 secret (>= 32 characters)
 RATE_PER_MINUTE = 100_000
@@ -150,8 +150,10 @@ def server_log_problems(path: Path) -> list[str]:
 
 def print_report(reports: list[PhaseReport]) -> None:
     base = next((r for r in reports if r.mode == "template" and r.turns), None)
-    print("| mode | users | elapsed s | turns | turns/s | p50 ms | p95 ms | max ms | p50 × template | requests "
-          "| errors | cross-talk | replies (llm/template) | llm fallbacks | server VmHWM MB | load avg 1/5 min |")
+    print(
+        "| mode | users | elapsed s | turns | turns/s | p50 ms | p95 ms | max ms | p50 × template | requests "
+        "| errors | cross-talk | replies (llm/template) | llm fallbacks | server VmHWM MB | load avg 1/5 min |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in reports:
         ratio = f"{r.pct(0.5) / base.pct(0.5):.1f}" if base and base.pct(0.5) else "-"
@@ -193,11 +195,15 @@ def main() -> int:
             server = ServedConcierge(home, auth="jwt", jwt_secret=args.jwt_secret, rate_per_minute=str(RATE_PER_MINUTE))
             started = time.monotonic()
             url, pid = server.start().url, server.proc.pid if server.proc else None
-            print(f"# served a private demo copy at {url} (ready in {time.monotonic() - started:.0f} s): auth=jwt, "
-                  f"CONCIERGE_RATE_PER_MINUTE={RATE_PER_MINUTE} (default {DEFAULT_RATE} would refuse this load)")
+            print(
+                f"# served a private demo copy at {url} (ready in {time.monotonic() - started:.0f} s): auth=jwt, "
+                f"CONCIERGE_RATE_PER_MINUTE={RATE_PER_MINUTE} (default {DEFAULT_RATE} would refuse this load)"
+            )
         else:
-            print(f"# server {url}: its own CONCIERGE_RATE_PER_MINUTE must exceed the busiest user's rate below; "
-                  "a 429 counts as an error")
+            print(
+                f"# server {url}: its own CONCIERGE_RATE_PER_MINUTE must exceed the busiest user's rate below; "
+                "a 429 counts as an error"
+            )
         try:
             reports = [run_phase(url, args.jwt_secret, users=args.users, duration_s=args.duration, mode=mode,
                                  max_turns=args.max_turns, pid=pid) for mode in modes]  # fmt: skip
@@ -210,8 +216,10 @@ def main() -> int:
     for line in problems[:10]:
         print(f"  server: {line}")
     busiest = max(r.max_user_rate for r in reports)
-    print(f"# busiest simulated user: {busiest:.0f} requests/min (server limit: "
-          f"{RATE_PER_MINUTE if args.url is None else 'see server'}/min per user)")
+    print(
+        f"# busiest simulated user: {busiest:.0f} requests/min (server limit: "
+        f"{RATE_PER_MINUTE if args.url is None else 'see server'}/min per user)"
+    )
     failed = sum(len(r.tally.errors) + len(r.tally.crosstalk) for r in reports) + len(problems)
     return 1 if failed else 0
 

@@ -23,11 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml
 
-from bot.events import ItemView
-from bot.plan import INTENTS, Decision, DialogueState, PlannedCall
-from bot.router import Router
+from bot.agent.decision import Decision, DialogueState, PlannedCall
+from bot.agent.events import ItemView
+from bot.agent.router.routing import Router
 from store.embedder import Embedder, HashingEmbedder, MiniLMEmbedder
 from store.movielens import load_demo_items
+from tools.names import Intent
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests" / "data" / "router_labelled.yaml"
@@ -75,8 +76,9 @@ def load_cases(path: Path = LABELLED) -> list[Case]:
     states = {name: spec for name, spec in (data.get("states") or {}).items()}
     cases = []
     for n, entry in enumerate(data["utterances"], start=1):
-        if entry.get("intent") not in INTENTS or not isinstance(entry.get("text"), str):
-            raise ValueError(f"{path}: utterance #{n} needs a text and an intent from {INTENTS}: {entry!r}")
+        if entry.get("intent") not in set(Intent) or not isinstance(entry.get("text"), str):
+            known = [str(i) for i in Intent]
+            raise ValueError(f"{path}: utterance #{n} needs a text and an intent from {known}: {entry!r}")
         state_name = entry.get("state")
         if state_name is not None and state_name not in states:
             raise ValueError(f"{path}: utterance #{n} names unknown state {state_name!r}")
@@ -139,18 +141,18 @@ def print_report(name: str, report: Report, show_errors: bool) -> None:
         f"slot accuracy {report.slot_accuracy:.3f}"
     )
     print(f"{'intent':15} {'n':>4} {'precision':>9} {'recall':>7}")
-    for intent in INTENTS:
+    for intent in Intent:
         tp = counts[(intent, intent)]
         predicted = sum(v for (e, p), v in counts.items() if p == intent)
         actual = sum(v for (e, p), v in counts.items() if e == intent)
         precision = tp / predicted if predicted else float("nan")
         recall = tp / actual if actual else float("nan")
         print(f"{intent:15} {actual:4d} {precision:9.2f} {recall:7.2f}")
-    short = {i: i[:5] for i in INTENTS}
+    short = {i: i[:5] for i in Intent}
     print("\nconfusion (rows = expected, columns = predicted)")
-    print(" " * 15 + " ".join(f"{short[i]:>5}" for i in INTENTS))
-    for e in INTENTS:
-        print(f"{e:15}" + " ".join(f"{counts[(e, p)] or '.':>5}" for p in INTENTS))
+    print(" " * 15 + " ".join(f"{short[i]:>5}" for i in Intent))
+    for e in Intent:
+        print(f"{e:15}" + " ".join(f"{counts[(e, p)] or '.':>5}" for p in Intent))
     lat = sorted(report.latencies_ms)
     p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
     print(f"\nroute() latency: p50 {statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms")

@@ -16,9 +16,9 @@ import uuid
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bot.app import build_backend
+from bot.agent.events import TextDelta, TurnDone
+from bot.concierge import build_backend
 from bot.config import Settings
-from bot.events import TextDelta, TurnDone
 
 TURNS = {
     "recommend (cold start)": ["I loved Heat and Ronin, what should I watch?"],

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from store.chroma_client import ChromaConfig
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -87,6 +89,11 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.home / "chroma"
+
+    @property
+    def chroma(self) -> ChromaConfig:
+        """The catalog store's part of the settings."""
+        return ChromaConfig(self.chroma_path, self.chroma_url, self.collection, self.embed_batch_size)
 
     @property
     def models_dir(self) -> Path:

@@ -6,24 +6,21 @@ once at open, and similarity is one matrix-vector product (vectors are L2-normal
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import yaml
 from threadpoolctl import ThreadpoolController
 
-from store.chroma_client import active_collection, make_client, unreachable, unreachable_errors
+from store.catalog_metadata import item_from_metadata
+from store.chroma_client import ChromaConfig, active_collection, make_client, unreachable, unreachable_errors
 from store.embedder import Embedder
 from store.items import CatalogItem
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 PAGE = 2000
@@ -37,82 +34,6 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 class CatalogNotBuilt(RuntimeError):
     """No catalog has been ingested yet at this location."""
-
-
-def fingerprint_fields(item: CatalogItem) -> dict[str, Any]:
-    """The item's content in a fixed canonical form: what the ingest content hash is computed over.
-
-    Kept independent of the Chroma metadata layout, so a layout change does not force a re-embedding.
-    """
-    return {
-        "title": item.title,
-        "year": item.year if item.year is not None else -1,
-        "genres": "|".join(item.genres),
-        "rating_count": item.rating_count,
-        "rating_mean": item.rating_mean if item.rating_mean is not None else -1.0,
-        "item_json": json.dumps(
-            {
-                "overview": item.overview,
-                "keywords": list(item.keywords),
-                "tagline": item.tagline,
-                "tags": list(item.tags),
-                "extra": item.extra,
-            },
-            ensure_ascii=False,
-        ),
-    }
-
-
-def item_to_metadata(item: CatalogItem) -> dict[str, Any]:
-    """Flat Chroma metadata, readable (and `where`-filterable) with Chroma's own tools.
-
-    Lists (genres, keywords, tags) are Chroma list metadata; empty lists and unknown values are left out,
-    as Chroma rejects empty lists. `extra` is JSON text.
-    """
-    meta: dict[str, Any] = {
-        "title": item.title,
-        "overview": item.overview,
-        "tagline": item.tagline,
-        "rating_count": item.rating_count,
-        "extra": json.dumps(item.extra, ensure_ascii=False, sort_keys=True),
-    }
-    if item.year is not None:
-        meta["year"] = item.year
-    if item.rating_mean is not None:
-        meta["rating_mean"] = float(item.rating_mean)
-    for key, values in (("genres", item.genres), ("keywords", item.keywords), ("tags", item.tags)):
-        if values:
-            meta[key] = [str(v) for v in values]
-    return meta
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if isinstance(value, list):
-        return tuple(str(v) for v in value)
-    return tuple(v for v in str(value or "").split("|") if v)
-
-
-def item_from_metadata(item_id: str, meta: dict[str, Any]) -> CatalogItem:
-    """Inverse of item_to_metadata; also reads the first layout (everything but title/year/genres/ratings in
-    an `item_json` field), so catalogs ingested before the layout change open unchanged."""
-    if "item_json" in meta:
-        legacy = json.loads(meta["item_json"] or "{}")
-        meta = {**meta, **{k: v for k, v in legacy.items() if k != "extra"}, "extra": json.dumps(legacy.get("extra"))}
-    year = meta.get("year")
-    mean = meta.get("rating_mean")
-    return CatalogItem(
-        item_id=item_id,
-        title=str(meta.get("title", "")),
-        year=int(year) if year is not None and int(year) >= 0 else None,
-        genres=_strings(meta.get("genres")),
-        overview=str(meta.get("overview") or ""),
-        keywords=_strings(meta.get("keywords")),
-        tagline=str(meta.get("tagline") or ""),
-        tags=_strings(meta.get("tags")),
-        rating_count=int(meta.get("rating_count") or 0),
-        rating_mean=float(mean) if mean is not None and float(mean) >= 0 else None,
-        extra=dict(json.loads(meta.get("extra") or "null") or {}),
-    )
 
 
 class CatalogStore:
@@ -163,24 +84,24 @@ class CatalogStore:
         return cls(items, matrix, embedder)
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder, *, writer: bool = False) -> CatalogStore:
+    def open(cls, chroma: ChromaConfig, embedder: Embedder, *, writer: bool = False) -> CatalogStore:
         """Load the live catalog collection into memory. Readers take no lock.
 
         Raises CatalogNotBuilt before the first ingest, CatalogUnavailable when a Chroma server cannot be reached.
         """
-        if not settings.chroma_url:
-            return cls._load(settings, embedder)
+        if not chroma.url:
+            return cls._load(chroma, embedder)
         try:
-            return cls._load(settings, embedder)
+            return cls._load(chroma, embedder)
         except unreachable_errors() as exc:
-            raise unreachable(settings, exc) from exc
+            raise unreachable(chroma, exc) from exc
 
     @classmethod
-    def _load(cls, settings: Settings, embedder: Embedder) -> CatalogStore:
-        client = make_client(settings)
+    def _load(cls, chroma: ChromaConfig, embedder: Embedder) -> CatalogStore:
+        client = make_client(chroma)
         name, _ = active_collection(client)
         if name is None:
-            where = settings.chroma_url or settings.chroma_path
+            where = chroma.url or chroma.path
             raise CatalogNotBuilt(
                 f"no catalog in {where}: run `concierge build-demo` (demo data) or `concierge ingest --catalog FILE`"
             )

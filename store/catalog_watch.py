@@ -12,12 +12,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from store.chroma_client import CatalogUnavailable, active_collection, make_client, unreachable, unreachable_errors
-
-if TYPE_CHECKING:
-    from bot.config import Settings
+from store.chroma_client import (
+    CatalogUnavailable,
+    ChromaConfig,
+    active_collection,
+    make_client,
+    unreachable,
+    unreachable_errors,
+)
 
 
 class CatalogWatch:
@@ -25,13 +29,13 @@ class CatalogWatch:
 
     def __init__(
         self,
-        settings: Settings,
+        chroma: ChromaConfig,
         interval_s: float,
         *,
-        connect: Callable[[Settings], Any] = make_client,
+        connect: Callable[[ChromaConfig], Any] = make_client,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.settings = settings
+        self.chroma = chroma
         self.interval_s = interval_s
         self._connect = connect
         self._clock = clock
@@ -60,7 +64,7 @@ class CatalogWatch:
     def _refresh(self) -> None:
         try:
             if self._client is None:
-                self._client = self._connect(self.settings)
+                self._client = self._connect(self.chroma)
             self._live, _ = active_collection(self._client)
             self._error = None
         except CatalogUnavailable as exc:
@@ -68,4 +72,4 @@ class CatalogWatch:
             self._error = exc
         except unreachable_errors() as exc:
             self._client = None
-            self._error = unreachable(self.settings, exc)
+            self._error = unreachable(self.chroma, exc)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 META_COLLECTION = "concierge_meta"
+
+
+@dataclass(frozen=True, slots=True)
+class ChromaConfig:
+    """Where the catalog lives: a Chroma server (url), else a local PersistentClient folder (path)."""
+
+    path: Path
+    url: str | None = None
+    collection: str = "catalog"
+    batch_size: int = 64
 
 
 class CatalogUnavailable(RuntimeError):
@@ -26,22 +35,22 @@ def unreachable_errors() -> tuple[type[BaseException], ...]:
     return (httpx.HTTPError, OSError, ChromaError)
 
 
-def unreachable(settings: Settings, exc: BaseException) -> CatalogUnavailable:
+def unreachable(chroma: ChromaConfig, exc: BaseException) -> CatalogUnavailable:
     """The error for an unreachable server. Its text reaches API clients, so it names no host (logs do)."""
-    log.warning("Chroma server at %s is unreachable: %s: %s", settings.chroma_url, type(exc).__name__, exc)
+    log.warning("Chroma server at %s is unreachable: %s: %s", chroma.url, type(exc).__name__, exc)
     return CatalogUnavailable(f"the catalog store (Chroma server) is unreachable: {type(exc).__name__}")
 
 
-def make_client(settings: Settings) -> Any:
+def make_client(chroma: ChromaConfig) -> Any:
     """A Chroma client: HttpClient when CONCIERGE_CHROMA_URL is set, else a PersistentClient under home."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
+    if chroma.url:
+        url = urlparse(chroma.url)
         if not url.hostname:
-            raise ValueError(f"CONCIERGE_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+            raise ValueError(f"CONCIERGE_CHROMA_URL is not a URL: {chroma.url!r}")
         # connecting raises ValueError("Could not connect to a Chroma server")
         errors: tuple[type[BaseException], ...] = (ValueError, *unreachable_errors())
         try:
@@ -52,9 +61,9 @@ def make_client(settings: Settings) -> Any:
                 settings=chroma_settings,
             )
         except errors as exc:
-            raise unreachable(settings, exc) from exc
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+            raise unreachable(chroma, exc) from exc
+    chroma.path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(chroma.path), settings=chroma_settings)
 
 
 def active_collection(client: Any) -> tuple[str | None, dict[str, Any]]:

@@ -12,19 +12,16 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from store.catalog import fingerprint_fields, item_from_metadata, item_to_metadata
-from store.chroma_client import META_COLLECTION, active_collection, make_client
+from store.catalog_metadata import fingerprint_fields, item_from_metadata, item_to_metadata
+from store.chroma_client import META_COLLECTION, ChromaConfig, active_collection, make_client
 from store.embedder import Embedder
 from store.items import CatalogItem
 from store.writer_lock import WriterBusy, writer_lock
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 __all__ = ["IngestSummary", "WriterBusy", "content_hash", "ingest_items", "writer_lock"]
@@ -72,7 +69,7 @@ def content_hash(items: Sequence[CatalogItem], embedder: Embedder) -> str:
 
 
 def ingest_items(
-    settings: Settings,
+    chroma: ChromaConfig,
     embedder: Embedder,
     items: Sequence[CatalogItem],
     *,
@@ -93,17 +90,17 @@ def ingest_items(
     if len(set(ids)) != len(ids):
         raise ValueError(f"{source}: duplicate item ids")
     fingerprint = content_hash(items, embedder)
-    with writer_lock(settings):
-        client = make_client(settings)
+    with writer_lock(chroma):
+        client = make_client(chroma)
         current, pointer = active_collection(client)
         existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
         if current in existing and pointer.get("hash") == fingerprint and not force:
             return IngestSummary(len(items), time.perf_counter() - started, 0.0, True, str(current), source)
         # a fresh name every time, so the live collection is never touched before the switch (even with force)
-        name = f"{settings.collection}-{fingerprint[:16]}-{int(time.time() * 1000) % 10**8:08d}"
-        if not settings.chroma_url:  # we hold the folder's writer lock: other catalog-* collections are leftovers
+        name = f"{chroma.collection}-{fingerprint[:16]}-{int(time.time() * 1000) % 10**8:08d}"
+        if not chroma.url:  # we hold the folder's writer lock: other catalog-* collections are leftovers
             for leftover in existing - {current, META_COLLECTION}:
-                if leftover.startswith(f"{settings.collection}-"):
+                if leftover.startswith(f"{chroma.collection}-"):
                     client.delete_collection(leftover)
         collection = client.create_collection(
             name,
@@ -113,9 +110,7 @@ def ingest_items(
         )
         try:
             known = {} if force or current not in existing else _known_vectors(client, str(current), embedder)
-            embed_seconds, reused = _write(
-                client, collection, embedder, items, settings.embed_batch_size, show_progress, known
-            )
+            embed_seconds, reused = _write(client, collection, embedder, items, chroma.batch_size, show_progress, known)
         except BaseException:
             try:
                 client.delete_collection(name)

@@ -11,12 +11,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
-if TYPE_CHECKING:
-    from bot.config import Settings
+from store.chroma_client import ChromaConfig
 
 LOCK_NAME = ".writer.lock"
 PID_NAME = ".writer.pid"
@@ -36,12 +34,12 @@ def _holder(folder: Path) -> str:
 
 
 @contextmanager
-def writer_lock(settings: Settings) -> Iterator[None]:
-    """Hold the exclusive writer lock of settings.chroma_path; raise WriterBusy at once if another process has it."""
-    if settings.chroma_url:
+def writer_lock(chroma: ChromaConfig) -> Iterator[None]:
+    """Hold the exclusive writer lock of chroma.path; raise WriterBusy at once if another process has it."""
+    if chroma.url:
         yield
         return
-    folder = settings.chroma_path
+    folder = chroma.path
     folder.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(folder / LOCK_NAME), timeout=0)
     try:

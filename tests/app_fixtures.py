@@ -11,17 +11,17 @@ from typing import Any
 
 import numpy as np
 
-from bot.app import Overrides, build_backend
-from bot.chat import Concierge
+from bot.composition import Overrides
+from bot.concierge import Concierge, build_backend
 from bot.config import Settings
-from bot.llm_base import ChatModel
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from store.history import HistoryStore
 from store.movielens import load_ratings
 from tests.catalog_fixtures import DEMO_DATA, popular_items
-from tools.ease import EaseModel, positive_interactions
-from tools.recommend import Recommender
+from tools.chat_model import ChatModel
+from tools.recommender.ease import EaseModel, positive_interactions
+from tools.recommender.engine import Recommender
 
 SMALL_CATALOG = 600
 DEMO_USERS = 40
@@ -35,7 +35,9 @@ def _small_parts() -> tuple[CatalogStore, EaseModel]:
     ids = {i.item_id for i in items}
     keep = np.array([i in ids for i in ratings.item_ids.tolist()])
     users, item_ids = positive_interactions(
-        ratings.user_ids[keep], ratings.item_ids[keep], np.full(int(keep.sum()), "rating", dtype=object),
+        ratings.user_ids[keep],
+        ratings.item_ids[keep],
+        np.full(int(keep.sum()), "rating", dtype=object),
         ratings.ratings[keep],
     )
     ease = EaseModel.train(users, item_ids, [i.item_id for i in items], 100.0, "small")

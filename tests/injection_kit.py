@@ -11,22 +11,22 @@ import dataclasses
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.chat import Concierge
-from bot.events import TextDelta, TurnDone, TurnEvent, TurnResult
-from bot.llm_base import ChatModel, LLMDelta, Message, ToolCallRequest
-from bot.toolbox import ToolFunction, default_tool_functions
+from bot.agent.events import TextDelta, TurnDone, TurnEvent, TurnResult
+from bot.concierge import Concierge
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from store.items import CatalogItem
 from tests.app_fixtures import _small_parts, backend_over
-from tools.ease import EaseModel
+from tools.chat_model import ChatModel, LLMDelta, Message, ToolCallRequest
+from tools.recommender.ease import EaseModel
+from tools.registry import ToolFunction, ToolRegistry, default_tools
 from tools.results import ToolResult
 
 SUITE_FILE = Path(__file__).resolve().parent / "data" / "injection_suite.yaml"
@@ -57,7 +57,7 @@ class ToolRecorder:
 
     calls: list[tuple[str, dict[str, Any], ToolResult]] = field(default_factory=list)
 
-    def wrap(self, functions: Mapping[str, ToolFunction]) -> dict[str, ToolFunction]:
+    def wrap(self, registry: ToolRegistry) -> ToolRegistry:
         def wrapped(name: str, fn: ToolFunction) -> ToolFunction:
             @functools.wraps(fn)
             def run(ctx: Any, **kwargs: Any) -> ToolResult:
@@ -67,7 +67,7 @@ class ToolRecorder:
 
             return run
 
-        return {name: wrapped(name, fn) for name, fn in functions.items()}
+        return registry.with_functions({spec.name: wrapped(spec.name, spec.function) for spec in registry})
 
     def returned_ids(self, since: int = 0) -> set[str]:
         return {s.item.item_id for _, _, result in self.calls[since:] for s in result.items}
@@ -78,7 +78,7 @@ def injection_backend(
 ) -> Concierge:
     """The real loop, router, tools and stores over the poisoned small catalog, with the canary in the prompt."""
     catalog, ease = poisoned_parts()
-    tools = recorder.wrap(default_tool_functions()) if recorder else None
+    tools = recorder.wrap(default_tools()) if recorder else None
     return backend_over(home, catalog, ease, llm, {"tools": tools, "canary": canary}, **settings)
 
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from bot.config import Settings
-from bot.llm_base import LLMDelta, LLMError, LLMReply, Message
-from bot.loop import AgentLoop, TurnRequest
-from bot.native_planner import NativePlanner
-from bot.plan import Decision, DialogueState
-from bot.prompts import Prompts
-from bot.reply import ReplyWriter
-from bot.toolbox import Toolbox
+from bot.agent.decision import Decision, DialogueState
+from bot.agent.loop import AgentLoop
+from bot.agent.native_planner import NativePlanner
+from bot.agent.replies import ReplyWriter
+from bot.agent.toolbox import Toolbox
+from bot.agent.turn import TurnRequest
+from bot.testing.scripted_model import ScriptedModel
+from prompts import Prompts
 from store.items import CatalogItem
 from tools.context import ToolContext
+from tools.names import ToolName
+from tools.registry import default_tools
 from tools.results import ScoredItem, ToolInputError, ToolResult
 
 ITEMS = [
@@ -99,12 +100,14 @@ def record_feedback(ctx: ToolContext, item: str, signal: Literal["like", "dislik
     return ToolResult([ScoredItem(found, 1.0, signal)], f"{signal} {found.label}")
 
 
-FAKE_TOOLS = {
-    "search_catalog": search_catalog,
-    "item_details": item_details,
-    "recommend": recommend,
-    "record_feedback": record_feedback,
-}
+FAKE_TOOLS = default_tools().subset(
+    {
+        ToolName.SEARCH_CATALOG: search_catalog,
+        ToolName.ITEM_DETAILS: item_details,
+        ToolName.RECOMMEND: recommend,
+        ToolName.RECORD_FEEDBACK: record_feedback,
+    }
+)
 
 
 @dataclass
@@ -126,42 +129,15 @@ class ScriptedRouter:
         return self.decisions.pop(0)
 
 
-class QueueModel:
-    """Replays queued replies (text, LLMReply with tool calls, or an exception); records the calls."""
-
-    name = "queue"
-
-    def __init__(self, replies: list[str | LLMReply | Exception], supports_tools: bool = False) -> None:
-        self.replies = list(replies)
-        self.supports_tools = supports_tools
-        self.calls: list[dict[str, Any]] = []
-
-    def stream(self, messages: Sequence[Message], **kwargs: Any) -> Iterator[LLMDelta]:
-        self.calls.append({"messages": list(messages), **kwargs})
-        if not self.replies:
-            raise LLMError("no scripted reply left")
-        reply = self.replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        if isinstance(reply, str):
-            for word in reply.split(" "):
-                yield LLMDelta(text=word + " ")
-            return
-        if reply.text:
-            yield LLMDelta(text=reply.text)
-        yield LLMDelta(tool_calls=tuple(reply.tool_calls))
-
-
 def make_loop(
-    router: ScriptedRouter, model: QueueModel | None, max_steps: int = 4, canary: str = ""
+    router: ScriptedRouter, model: ScriptedModel | None, max_steps: int = 4, canary: str = ""
 ) -> tuple[AgentLoop, ToolContext]:
     prompts = Prompts()
     toolbox = Toolbox(FAKE_TOOLS)
-    replies = ReplyWriter(prompts, lambda: model, llm_timeout_s=5, llm_max_tokens=60, canary=canary)
+    replies = ReplyWriter(prompts, FAKE_TOOLS, lambda: model, llm_timeout_s=5, llm_max_tokens=60, canary=canary)
     native = NativePlanner(toolbox, prompts, lambda: model, timeout_s=5, max_tokens=60, canary=canary)
     loop = AgentLoop(toolbox, router, replies, native, max_steps)
     ctx = ToolContext(
-        settings=Settings(home=Path("/nonexistent")),
         catalog=FakeCatalog(ITEMS),  # type: ignore[arg-type]
         history=FakeHistory(),  # type: ignore[arg-type]
         embedder=None,  # type: ignore[arg-type]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.events import ItemView
-from bot.plan import DialogueState, PlannedCall
+from bot.agent.decision import DialogueState, PlannedCall
+from bot.agent.events import ItemView
 from store.items import CatalogItem
 
 

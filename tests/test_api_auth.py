@@ -11,15 +11,10 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import create_app
-from bot.auth import AuthError, issue_token, jwt_secret, verify_token
-from bot.cli_service import register
+from bot.cli.service import register
+from bot.http.app import create_app
+from bot.http.auth import AuthError, issue_token, jwt_secret, verify_token
 from tests.fake_backend import SECRET, FakeBackend, bearer, make_settings
-
-
-@pytest.fixture
-def backend() -> FakeBackend:
-    return FakeBackend()
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import create_app
-from bot.limits import RateLimited, RateLimiter
+from bot.http.app import create_app
+from bot.http.limits import RateLimited, RateLimiter
 from tests.fake_backend import FakeBackend, bearer, make_settings
 
 ALICE = bearer("alice")

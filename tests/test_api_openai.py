@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from openai import OpenAI
 
-from bot.api import create_app
-from bot.auth import issue_token
+from bot.http.app import create_app
+from bot.http.auth import issue_token
 from tests.fake_backend import SECRET, FakeBackend, live_server, make_settings
 
 

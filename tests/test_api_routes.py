@@ -10,17 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import create_app
+from bot.http.app import create_app
 from store.chroma_client import CatalogUnavailable
 from tests.fake_backend import FakeBackend, bearer, make_settings
 
 ALICE = bearer("alice")
 BOB = bearer("bob")
-
-
-@pytest.fixture
-def backend() -> FakeBackend:
-    return FakeBackend()
 
 
 @pytest.fixture
@@ -58,10 +53,7 @@ def test_unreachable_catalog_store_is_503_with_reason(client: TestClient, backen
     assert health.status_code == 503
     assert health.json() == {"status": "unavailable", "reason": backend.down_reason}
 
-    def refuse(**_: Any) -> Any:
-        raise CatalogUnavailable(backend.down_reason)
-
-    backend.run_turn = refuse  # type: ignore[method-assign]
+    backend.fail_with = CatalogUnavailable(backend.down_reason)
     response = client.post(f"/api/v1/sessions/{session}/messages", json={"text": "a crime film"}, headers=ALICE)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"

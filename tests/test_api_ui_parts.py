@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.ui import as_text, card_html, genre_chart
+from bot.http.gradio_ui import as_text, card_html, genre_chart
 
 EVIL = '<img src=x onerror="alert(1)">'
 

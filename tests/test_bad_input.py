@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import create_app
-from bot.llm_scripted import ScriptedModel
+from bot.http.app import create_app
+from bot.testing.scripted_model import ScriptedModel
 from tests.app_fixtures import small_backend
 from tests.fake_backend import FakeBackend, bearer, make_settings
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.api import create_app
-from bot.ui import mount_ui
-from tests.fake_backend import CHROMIUM, FakeBackend, launch_chromium, live_server, make_settings, screenshot
+from bot.http.app import create_app
+from bot.http.gradio_ui import mount_ui
+from tests.fake_backend import CHROMIUM, FakeBackend, live_server, make_settings, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,16 +25,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Fake
     settings = make_settings(tmp_path_factory.mktemp("ui-home"), auth="demo")
     with live_server(mount_ui(create_app(settings, backend), settings, backend)) as url:
         yield url, backend
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -13,14 +13,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from bot.api import create_app
-from bot.auth import issue_token
+from bot.http.app import create_app
+from bot.http.auth import issue_token
 from tests.fake_backend import (
     CHROMIUM,
     SECRET,
     FakeBackend,
     free_port,
-    launch_chromium,
     live_server,
     make_settings,
     screenshot,
@@ -59,16 +58,6 @@ def service(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int]) -> 
     settings = make_settings(home, allowed_origins=[f"http://127.0.0.1:{ports['allowed']}"])
     with live_server(create_app(settings, backend)) as url:
         yield url, backend
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import store.embedder
-from bot.cli_catalog import register
+from bot.cli.catalog import register
 from bot.config import Settings
 from store.embedder import HashingEmbedder
 from tests.catalog_fixtures import DEMO_DATA, tmp_settings

@@ -25,13 +25,13 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> CatalogStore:
     built = Settings(home=REPO_ROOT / "var", data_dir=DEMO_DATA)  # type: ignore[call-arg]
     if (built.chroma_path / "chroma.sqlite3").is_file():
         try:
-            return CatalogStore.open(built, embedder)
+            return CatalogStore.open(built.chroma, embedder)
         except CatalogNotBuilt:
             pass
     home: Path = tmp_path_factory.mktemp("demo-home")
     settings = Settings(home=home, data_dir=DEMO_DATA)  # type: ignore[call-arg]
-    ingest_items(settings, embedder, popular_items(1500), source="test-demo", show_progress=False)
-    return CatalogStore.open(settings, embedder)
+    ingest_items(settings.chroma, embedder, popular_items(1500), source="test-demo", show_progress=False)
+    return CatalogStore.open(settings.chroma, embedder)
 
 
 def test_mafia_family_saga_finds_the_godfather(demo_store: CatalogStore) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from store.catalog import CatalogStore, item_from_metadata, item_to_metadata
+from store.catalog import CatalogStore
+from store.catalog_metadata import item_from_metadata, item_to_metadata
 from store.chroma_client import META_COLLECTION, active_collection, make_client
 from store.embedder import HashingEmbedder
 from store.ingest import content_hash, ingest_items
@@ -66,8 +67,8 @@ def test_first_metadata_layout_still_opens() -> None:
 
 def test_collection_is_cosine_without_a_chroma_embedding_function(tmp_path: Path) -> None:
     settings = tmp_settings(tmp_path)
-    summary = ingest_items(settings, HashingEmbedder(), [FULL, ODD], source="t", show_progress=False)
-    client = make_client(settings)
+    summary = ingest_items(settings.chroma, HashingEmbedder(), [FULL, ODD], source="t", show_progress=False)
+    client = make_client(settings.chroma)
     collection = client.get_collection(summary.collection, embedding_function=None)
     assert collection.configuration["hnsw"]["space"] == "cosine"
     assert collection.configuration["embedding_function"] is None
@@ -83,8 +84,8 @@ def test_collection_is_cosine_without_a_chroma_embedding_function(tmp_path: Path
 def test_force_rebuilds_atomically_and_leftovers_are_dropped(tmp_path: Path) -> None:
     settings = tmp_settings(tmp_path)
     items = popular_items(40)
-    first = ingest_items(settings, HashingEmbedder(), items, source="v1", show_progress=False)
-    client = make_client(settings)
+    first = ingest_items(settings.chroma, HashingEmbedder(), items, source="v1", show_progress=False)
+    client = make_client(settings.chroma)
     client.create_collection(f"{settings.collection}-leftover", embedding_function=None)  # an interrupted run
 
     class Exploding(HashingEmbedder):
@@ -92,13 +93,13 @@ def test_force_rebuilds_atomically_and_leftovers_are_dropped(tmp_path: Path) -> 
             raise RuntimeError("killed mid-way")
 
     with pytest.raises(RuntimeError, match="mid-way"):  # same content, forced: the live collection must survive
-        ingest_items(settings, Exploding(), items, source="v1", show_progress=False, force=True)
-    assert CatalogStore.open(settings, HashingEmbedder()).count() == 40
-    forced = ingest_items(settings, HashingEmbedder(), items, source="v1", show_progress=False, force=True)
+        ingest_items(settings.chroma, Exploding(), items, source="v1", show_progress=False, force=True)
+    assert CatalogStore.open(settings.chroma, HashingEmbedder()).count() == 40
+    forced = ingest_items(settings.chroma, HashingEmbedder(), items, source="v1", show_progress=False, force=True)
     assert not forced.skipped and forced.collection != first.collection
-    names = {c.name for c in make_client(settings).list_collections()}
+    names = {c.name for c in make_client(settings.chroma).list_collections()}
     assert names == {META_COLLECTION, forced.collection}
-    assert active_collection(make_client(settings))[0] == forced.collection
+    assert active_collection(make_client(settings.chroma))[0] == forced.collection
 
 
 def test_content_hash_changes_with_content_order_and_embedder() -> None:
@@ -113,17 +114,17 @@ def test_content_hash_changes_with_content_order_and_embedder() -> None:
 
 def test_writer_lock_is_exclusive_within_a_process_too(tmp_path: Path) -> None:
     settings = tmp_settings(tmp_path)
-    with writer_lock(settings), pytest.raises(WriterBusy, match=r"one writer per folder.*CONCIERGE_CHROMA_URL"):
-        ingest_items(settings, HashingEmbedder(), [FULL], source="t", show_progress=False)
-    assert not ingest_items(settings, HashingEmbedder(), [FULL], source="t", show_progress=False).skipped
+    with writer_lock(settings.chroma), pytest.raises(WriterBusy, match=r"one writer per folder.*CONCIERGE_CHROMA_URL"):
+        ingest_items(settings.chroma, HashingEmbedder(), [FULL], source="t", show_progress=False)
+    assert not ingest_items(settings.chroma, HashingEmbedder(), [FULL], source="t", show_progress=False).skipped
 
 
 def test_duplicate_ids_and_empty_input_are_refused(tmp_path: Path) -> None:
     settings = tmp_settings(tmp_path)
     with pytest.raises(ValueError, match="duplicate"):
-        ingest_items(settings, HashingEmbedder(), [FULL, FULL], source="t", show_progress=False)
+        ingest_items(settings.chroma, HashingEmbedder(), [FULL, FULL], source="t", show_progress=False)
     with pytest.raises(ValueError, match="no items"):
-        ingest_items(settings, HashingEmbedder(), [], source="t", show_progress=False)
+        ingest_items(settings.chroma, HashingEmbedder(), [], source="t", show_progress=False)
 
 
 class Counting(HashingEmbedder):
@@ -139,20 +140,20 @@ class Counting(HashingEmbedder):
 def test_changed_catalog_embeds_only_new_or_changed_items(tmp_path: Path) -> None:
     settings = tmp_settings(tmp_path)
     items = popular_items(41)
-    ingest_items(settings, Counting(), items[:40], source="v1", show_progress=False)
+    ingest_items(settings.chroma, Counting(), items[:40], source="v1", show_progress=False)
     changed = [replace(items[0], tagline="A brand new tagline."), *items[1:]]
     counting = Counting()
-    summary = ingest_items(settings, counting, changed, source="v2", show_progress=False)
+    summary = ingest_items(settings.chroma, counting, changed, source="v2", show_progress=False)
     assert sorted(counting.texts) == sorted([changed[0].embedding_text(), items[40].embedding_text()])
     assert summary.reused == 39 and "39 vectors reused" in str(summary)
-    store = CatalogStore.open(settings, HashingEmbedder())
+    store = CatalogStore.open(settings.chroma, HashingEmbedder())
     assert store.get(items[0].item_id).tagline == "A brand new tagline."  # type: ignore[union-attr]
     expected = HashingEmbedder().embed([item.embedding_text() for item in changed])
     assert np.allclose(store.matrix, expected, atol=1e-6)
     forced = Counting()
-    ingest_items(settings, forced, changed, source="v2", show_progress=False, force=True)
+    ingest_items(settings.chroma, forced, changed, source="v2", show_progress=False, force=True)
     assert len(forced.texts) == 41, "--force re-embeds everything"
     other_model = Counting()
     other_model.dim = 128
-    ingest_items(settings, other_model, changed, source="v3", show_progress=False)
+    ingest_items(settings.chroma, other_model, changed, source="v3", show_progress=False)
     assert len(other_model.texts) == 41, "vectors of another model are never reused"

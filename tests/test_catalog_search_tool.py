@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import inspect
 import random
-from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from tests.catalog_fixtures import popular_items
@@ -22,8 +20,7 @@ from tools.titles import TitleIndex
 def ctx() -> ToolContext:
     items = popular_items(600)
     store = CatalogStore.from_items(items, HashingEmbedder())
-    settings = Settings(home=Path("/nonexistent"))  # type: ignore[call-arg]
-    return ToolContext(settings, store, None, store.embedder, TitleIndex(items), "u")  # type: ignore[arg-type]
+    return ToolContext(store, None, store.embedder, TitleIndex(items), "u")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("query", ["godfather", "The Godfather", "the matrix", "HEAT", "pulp fiction"])

@@ -48,37 +48,37 @@ def test_missing_data_dir_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_open_before_ingest_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(CatalogNotBuilt, match="build-demo"):
-        CatalogStore.open(tmp_settings(tmp_path), HashingEmbedder())
+        CatalogStore.open(tmp_settings(tmp_path).chroma, HashingEmbedder())
 
 
 def test_ingest_open_roundtrip_and_noop(tmp_path: Path) -> None:
     settings = tmp_settings(tmp_path)
     items = popular_items(300)
-    first = ingest_items(settings, HashingEmbedder(), items, source="test", show_progress=False)
+    first = ingest_items(settings.chroma, HashingEmbedder(), items, source="test", show_progress=False)
     assert not first.skipped and first.items == 300
-    store = CatalogStore.open(settings, HashingEmbedder())
+    store = CatalogStore.open(settings.chroma, HashingEmbedder())
     assert [i.item_id for i in store.items()] == [i.item_id for i in items]
     assert store.get("858") == next(i for i in items if i.item_id == "858")
     direct = HashingEmbedder().embed([items[0].embedding_text()])[0]
     assert np.allclose(store.matrix[0], direct, atol=1e-6)
-    again = ingest_items(settings, HashingEmbedder(), items, source="test", show_progress=False)
+    again = ingest_items(settings.chroma, HashingEmbedder(), items, source="test", show_progress=False)
     assert again.skipped and again.collection == first.collection
 
 
 def test_changed_catalog_swaps_and_failed_ingest_keeps_the_old_one(tmp_path: Path) -> None:
     settings = tmp_settings(tmp_path)
-    ingest_items(settings, HashingEmbedder(), popular_items(100), source="v1", show_progress=False)
+    ingest_items(settings.chroma, HashingEmbedder(), popular_items(100), source="v1", show_progress=False)
 
     class Exploding(HashingEmbedder):
         def embed(self, texts, *, batch_size=64, show_progress=False):  # type: ignore[no-untyped-def]
             raise RuntimeError("embedding server died")
 
     with pytest.raises(RuntimeError, match="died"):
-        ingest_items(settings, Exploding(), popular_items(120), source="v2", show_progress=False)
-    assert CatalogStore.open(settings, HashingEmbedder()).count() == 100
-    ingest_items(settings, HashingEmbedder(), popular_items(120), source="v3", show_progress=False)
-    assert CatalogStore.open(settings, HashingEmbedder()).count() == 120
-    client = make_client(settings)
+        ingest_items(settings.chroma, Exploding(), popular_items(120), source="v2", show_progress=False)
+    assert CatalogStore.open(settings.chroma, HashingEmbedder()).count() == 100
+    ingest_items(settings.chroma, HashingEmbedder(), popular_items(120), source="v3", show_progress=False)
+    assert CatalogStore.open(settings.chroma, HashingEmbedder()).count() == 120
+    client = make_client(settings.chroma)
     names = sorted(c.name for c in client.list_collections())
     assert len([n for n in names if n.startswith("catalog-")]) == 1, names
 
@@ -100,7 +100,7 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(WriterBusy, match="one writer per folder"):
-            ingest_items(settings, HashingEmbedder(), popular_items(10), source="x", show_progress=False)
+            ingest_items(settings.chroma, HashingEmbedder(), popular_items(10), source="x", show_progress=False)
     finally:
         holder.kill()
         holder.wait()
@@ -200,15 +200,15 @@ def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_chroma_server_mode(tmp_path: Path, chroma_server: str) -> None:
     settings = tmp_settings(tmp_path, chroma_url=chroma_server)
     items: list[CatalogItem] = popular_items(150)
-    summary = ingest_items(settings, HashingEmbedder(), items, source="server", show_progress=False)
+    summary = ingest_items(settings.chroma, HashingEmbedder(), items, source="server", show_progress=False)
     assert not summary.skipped
-    store = CatalogStore.open(settings, HashingEmbedder())
+    store = CatalogStore.open(settings.chroma, HashingEmbedder())
     assert store.count() == 150
     assert store.search("The Godfather", k=1)[0][0].item_id == "858"
     hits = store.search("crime family", genres=["Crime"], year_from=1970, year_to=1999, k=5)
     assert hits and all("Crime" in i.genres and 1970 <= (i.year or 0) <= 1999 for i, _ in hits)
     assert not settings.chroma_path.exists(), "server mode writes nothing locally"
-    assert ingest_items(settings, HashingEmbedder(), items, source="server", show_progress=False).skipped
+    assert ingest_items(settings.chroma, HashingEmbedder(), items, source="server", show_progress=False).skipped
 
 
 def test_refused_writer_names_the_holders_pid(tmp_path: Path) -> None:
@@ -217,7 +217,7 @@ def test_refused_writer_names_the_holders_pid(tmp_path: Path) -> None:
         "import sys, time\n"
         "from bot.config import Settings\n"
         "from store.writer_lock import writer_lock\n"
-        "with writer_lock(Settings(home=sys.argv[1])):\n"
+        "with writer_lock(Settings(home=sys.argv[1]).chroma):\n"
         "    print('held', flush=True); time.sleep(30)\n"
     )
     holder = subprocess.Popen(
@@ -229,9 +229,11 @@ def test_refused_writer_names_the_holders_pid(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(WriterBusy, match=rf"\(pid {holder.pid}\); one writer per folder"):
-            ingest_items(settings, HashingEmbedder(), popular_items(10), source="x", show_progress=False)
+            ingest_items(settings.chroma, HashingEmbedder(), popular_items(10), source="x", show_progress=False)
     finally:
         holder.kill()
         holder.wait()
     # the lock dies with its holder: the next writer proceeds
-    assert not ingest_items(settings, HashingEmbedder(), popular_items(10), source="x", show_progress=False).skipped
+    assert not ingest_items(
+        settings.chroma, HashingEmbedder(), popular_items(10), source="x", show_progress=False
+    ).skipped

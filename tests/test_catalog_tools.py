@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.config import Settings
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from tests.catalog_fixtures import demo_items, popular_items
@@ -20,7 +17,7 @@ from tools.titles import TitleIndex
 def ctx() -> ToolContext:
     items = popular_items(500)
     store = CatalogStore.from_items(items, HashingEmbedder())
-    return ToolContext(Settings(home=Path("/nonexistent")), store, None, store.embedder, TitleIndex(items), "u")  # type: ignore[arg-type]
+    return ToolContext(store, None, store.embedder, TitleIndex(items), "u")  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

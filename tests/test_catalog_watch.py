@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import Components
+from bot.composition import Components
 from bot.config import Settings
 from store.catalog import CatalogStore
 from store.catalog_watch import CatalogWatch
@@ -54,7 +54,7 @@ class Clock:
 
 def watch(server: FakeServer, clock: Clock, tmp_path: Path) -> CatalogWatch:
     settings = Settings(home=tmp_path, chroma_url="http://127.0.0.1:9")
-    return CatalogWatch(settings, 5.0, connect=server.connect, clock=clock)
+    return CatalogWatch(settings.chroma, 5.0, connect=server.connect, clock=clock)
 
 
 def test_checks_are_throttled(tmp_path: Path) -> None:

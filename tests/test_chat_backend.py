@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import TurnDone, TurnResult
-from bot.service import ConversationTooLong, SessionNotFound
+from bot.agent.events import TurnDone, TurnResult
+from bot.backend import ConversationTooLong, SessionNotFound
 from tests.app_fixtures import small_backend
 
 

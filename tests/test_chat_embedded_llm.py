@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import TextDelta, TurnDone
-from bot.llm_embedded import EmbeddedSmolLM
+from bot.agent.events import TextDelta, TurnDone
+from bot.llm.embedded import EmbeddedSmolLM
 from tests.app_fixtures import small_backend
 from tests.demo_home import demo_settings
 

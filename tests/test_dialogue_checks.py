@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue_checks import Observation, check_turn, item_matches, normalise_title, titles_match
-from bot.dialogue_format import Expect
-from bot.events import ToolCall
+from bot.agent.events import ToolCall
+from bot.dialogues.checks import check_turn
+from bot.dialogues.format import Expect
+from bot.dialogues.matching import item_matches, normalise_title, titles_match
+from bot.dialogues.observation import Observation
 from tests.conftest_dialogues import CATALOG
 
 

@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Overrides, build_backend
+from bot.agent.decision import Decision, DialogueState, PlannedCall
+from bot.backend import ChatBackend
+from bot.composition import Overrides
+from bot.concierge import build_backend
 from bot.config import Settings
-from bot.dialogue_format import DialogueSettings, parse_dialogues
-from bot.dialogue_report import text_report
-from bot.dialogue_runner import BackendTransport, RunOptions, run_dialogues
-from bot.plan import Decision, DialogueState, PlannedCall
-from bot.service import ChatBackend
+from bot.dialogues.format import DialogueSettings, parse_dialogues
+from bot.dialogues.report import text_report
+from bot.dialogues.runner import BackendTransport, RunOptions, run_dialogues
 from store.embedder import HashingEmbedder
 
-pytest.importorskip("bot.loop", reason="the agent loop does not import yet")
+pytest.importorskip("bot.agent.loop", reason="the agent loop does not import yet")
 from tests.loop_fakes import FAKE_TOOLS, ITEMS, FakeCatalog, FakeTitles
 
 SUITE = """
@@ -81,7 +82,7 @@ def make_backend(home: Path, history: MemoryHistory) -> ChatBackend:
         history=history,  # type: ignore[arg-type]
         titles=FakeTitles(ITEMS),  # type: ignore[arg-type]
         router=RuleRouter(),  # type: ignore[arg-type]
-        tools=dict(FAKE_TOOLS),
+        tools=FAKE_TOOLS,
     )
     return build_backend(settings, overrides)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue_format import DialogueFormatError, load_dialogues, parse_dialogues
+from bot.dialogues.format import DialogueFormatError, load_dialogues, parse_dialogues
 
 GOOD = """
 fixtures:

@@ -11,14 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import cli_dialogues
+from bot.agent.events import TurnDone
+from bot.cli import dialogues as cli_dialogues
 from bot.config import Settings
-from bot.dialogue_format import Dialogue, parse_dialogues
-from bot.dialogue_pytest import DialogueFailed, assert_dialogue, dialogue_cases
-from bot.dialogue_report import json_report, junit_xml, text_report
-from bot.dialogue_runner import BackendTransport, HttpTransport, RunOptions, run_dialogues
-from bot.events import TurnDone
-from tests.conftest_dialogues import SCRIPT, FakeBackend, title_resolver
+from bot.dialogues.format import Dialogue, parse_dialogues
+from bot.dialogues.pytest_plugin import DialogueFailed, assert_dialogue, dialogue_cases
+from bot.dialogues.report import json_report, junit_xml, text_report
+from bot.dialogues.runner import BackendTransport, HttpTransport, RunOptions, run_dialogues
+from bot.testing import FakeBackend
+from tests.conftest_dialogues import dialogue_backend, title_resolver
 
 SUITE = """
 fixtures:
@@ -54,7 +55,7 @@ dialogues:
 
 
 def run(jobs: int = 1, text: str = SUITE) -> tuple[FakeBackend, list[Any]]:
-    backend = FakeBackend(dict(SCRIPT))
+    backend = dialogue_backend()
     transport = BackendTransport(lambda settings: backend, resolver=title_resolver)
     return backend, run_dialogues(parse_dialogues(text, "suite.yaml"), transport, RunOptions(jobs=jobs))
 
@@ -74,7 +75,8 @@ def test_results_per_dialogue_and_turn() -> None:
     # likes were stored as feedback of that user before the first turn
     assert backend.feedback == [(users["cold start"], "6", "like"), (users["cold start"], "2278", "like")]
     # per-turn reply_mode reaches the backend
-    assert (users["empty message"], "hello", "template") in backend.turns
+    turns = [(call["user_id"], call["text"], call["reply_mode"]) for call in backend.calls]
+    assert (users["empty message"], "hello", "template") in turns
 
 
 def test_no_repeats_fails_when_an_item_comes_back() -> None:
@@ -157,7 +159,7 @@ def test_json_report_round_trips() -> None:
 
 
 def test_http_transport_speaks_the_api() -> None:
-    backend = FakeBackend(dict(SCRIPT))
+    backend = dialogue_backend()
     seen: list[tuple[str, str, dict[str, Any], str | None]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -185,7 +187,7 @@ def test_http_transport_speaks_the_api() -> None:
 def test_cli_exit_codes_junit_and_format_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    backend = FakeBackend(dict(SCRIPT))
+    backend = dialogue_backend()
     monkeypatch.setattr(
         cli_dialogues, "in_process_transport", lambda settings: BackendTransport(lambda s: backend, title_resolver)
     )
@@ -213,7 +215,7 @@ def test_pytest_helpers(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(SUITE)
     cases = dialogue_cases([tmp_path], name_filter="kid")
     assert [c.id for c in cases] == [f"{tmp_path / 's.yaml'}::kids"]
-    backend = FakeBackend(dict(SCRIPT))
+    backend = dialogue_backend()
     transport = BackendTransport(lambda s: backend, title_resolver)
     dialogue: Dialogue = cases[0].values[0]
     with pytest.raises(DialogueFailed, match=r"(?s)items.include.*expected: items including \['Heat'\]"):

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue_format import Dialogue, load_dialogues
-from bot.dialogue_pytest import assert_dialogue, dialogue_cases
-from bot.dialogue_runner import BackendTransport, RunOptions
-from bot.plan import INTENTS
+from bot.dialogues.format import Dialogue, load_dialogues
+from bot.dialogues.pytest_plugin import assert_dialogue, dialogue_cases
+from bot.dialogues.runner import BackendTransport, RunOptions
+from tools.names import Intent
 
 SUITE = Path(__file__).parent / "dialogues"
 TOOL_NAMES = {
@@ -35,13 +35,13 @@ def test_suite_is_valid_and_covers_every_intent_and_tool() -> None:
     assert named_tools <= TOOL_NAMES, named_tools - TOOL_NAMES
     assert named_tools == TOOL_NAMES
     intents = {i for e in expects for i in e.intent}
-    assert intents <= set(INTENTS), intents - set(INTENTS)
-    assert set(INTENTS) - intents <= {"audience"}  # audience: checked as tools_not (user role)
+    assert intents <= set(Intent), intents - set(Intent)
+    assert set(Intent) - intents <= {"audience"}  # audience: checked as tools_not (user role)
     assert any(d.user.demo_id for d in dialogues) and any(d.user.likes for d in dialogues)
 
 
 def _real_transport() -> BackendTransport:
-    from bot.app import build_backend
+    from bot.concierge import build_backend
     from bot.config import Settings
 
     settings = Settings.model_validate({})

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.recommend import cmd_eval, register_eval
 from bot.config import REPO_ROOT, Settings
-from tools.evaluation import MODELS, cmd_eval, format_table, register_eval, run_eval
+from tools.recommender.evaluation import MODELS, format_table, run_eval
 
 
 def test_register_eval_adds_subcommand() -> None:
@@ -25,7 +26,8 @@ def test_eval_on_real_sample(tmp_path: Path) -> None:
     if not built.is_dir():
         pytest.skip("needs the built demo catalog in var/")
     shutil.copytree(built, tmp_path / "chroma", ignore=shutil.ignore_patterns("*.lock"))  # var/ stays untouched
-    result = run_eval(Settings(home=tmp_path), sample_users=150)
+    settings = Settings(home=tmp_path)
+    result = run_eval(settings.chroma, settings.data_dir, sample_users=150)
     rows = {(r["model"], r["slice"]): r for r in result["rows"]}
     assert {m for m, _ in rows} >= set(MODELS)
     assert rows[("ease", "all")]["ndcg@20"] > rows[("popularity", "all")]["ndcg@20"]

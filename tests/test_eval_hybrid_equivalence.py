@@ -10,10 +10,10 @@ from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from store.movielens import load_ratings
 from tests.catalog_fixtures import DEMO_DATA, popular_items
-from tools.ease import EaseModel, positive_interactions
-from tools.eval_metrics import top_k
-from tools.eval_models import content_scores, ease_scores, hybrid_scores, mmr_rerank
-from tools.hybrid import HybridRanker, HybridWeights, RankRequest
+from tools.recommender.ease import EaseModel, positive_interactions
+from tools.recommender.eval_models import content_scores, ease_scores, hybrid_scores, mmr_rerank
+from tools.recommender.hybrid import HybridRanker, HybridWeights, RankRequest
+from tools.recommender.metrics import top_k
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from tools.eval_metrics import (
+from tools.recommender.eval_models import fit_ease_subset, itemknn_scores
+from tools.recommender.evaluation import Split, rank_all
+from tools.recommender.hybrid import HybridWeights
+from tools.recommender.metrics import (
     Interactions,
     coverage,
     popularity_percentiles,
@@ -16,9 +19,6 @@ from tools.eval_metrics import (
     temporal_holdout,
     top_k,
 )
-from tools.eval_models import fit_ease_subset, itemknn_scores
-from tools.evaluation import Split, rank_all
-from tools.hybrid import HybridWeights
 
 
 def test_ndcg_and_recall_known_values() -> None:

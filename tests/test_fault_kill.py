@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.auth import issue_token
+from bot.http.auth import issue_token
 from tests.served_demo import ServedConcierge, demo_home_copy
 
 SECRET = "fault-kill-test-secret-0123456789abcdef"

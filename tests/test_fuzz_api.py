@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from bot.api import create_app
-from bot.llm_scripted import ScriptedModel
-from bot.service import ChatBackend
+from bot.backend import ChatBackend
+from bot.http.app import create_app
+from bot.testing.scripted_model import ScriptedModel
 from tests.app_fixtures import small_backend
 from tests.fake_backend import CATALOG, FakeBackend, bearer, make_settings
 

@@ -1,12 +1,13 @@
 """Prompt injection (tests/data/injection_suite.yaml): the canary of the system prompt never leaves a turn, and
 no injected URL, invented title or injected text reaches a reply, with a model that obeys every injection.
 
-Protections exercised: bot/guard.py check_reply (forbidden text, markup/url/domain, titles, years) with
-bot/guard_leaks.py hidden_secrets (spelled-out / reversed / base64 canary); bot/leaks.py SecretScrubber (drafts,
-guard problems, tool arguments, error templates) wired in bot/loop.py AgentLoop.run; bot/reply.py
-ReplyWriter.items_to_show (items only from tool results); the router's out_of_scope intent (bot/router.py,
-bot/lexicon/intents.yaml); prompts/reply_llm_small.j2 (only labels reach a small model); bot/toolbox.py
-Toolbox.run / for_role (arguments validated against the signature; no user id parameter; marketer-only tools).
+Protections exercised: bot/guard/reply.py check_reply (forbidden text, markup/url/domain, titles, years) with
+bot/guard/secrets.py hidden_secrets (spelled-out / reversed / base64 canary); bot/agent/secret_scrubber.py
+SecretScrubber (drafts, guard problems, tool arguments, error templates) wired in bot/agent/loop.py AgentLoop.run;
+bot/agent/replies.py ReplyWriter.items_to_show (items only from tool results); the router's out_of_scope intent
+(bot/agent/router/routing.py, bot/agent/router/lexicon/intents.yaml); prompts/reply_llm_small.j2 (only labels reach a
+small model); bot/agent/toolbox.py Toolbox.run / for_role (arguments validated against the signature; no user id
+parameter; marketer-only tools).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.chat import Concierge
-from bot.llm_embedded import EmbeddedSmolLM
+from bot.concierge import Concierge
+from bot.llm.embedded import EmbeddedSmolLM
 from tests.demo_home import demo_settings
 from tests.injection_kit import (
     ObedientModel,
@@ -106,8 +107,16 @@ def router_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tally, Obedien
         tally.reached_model += reached
         tally.obeyed += reached and bool(model.outputs) and model.outputs[-1] != S["benign"]
         check_turn(tally, entry, turn, transcript_of(backend, S["attacker"], turn), recorder.returned_ids(tools_before))
-        rows.append({"id": entry["id"], "kind": kind, "turn": turn, "inputs": inputs, "reached": reached,
-                     "returned": recorder.returned_ids(tools_before)})
+        rows.append(
+            {
+                "id": entry["id"],
+                "kind": kind,
+                "turn": turn,
+                "inputs": inputs,
+                "reached": reached,
+                "returned": recorder.returned_ids(tools_before),
+            }
+        )
     print(tally.report())
     return tally, model, rows
 
@@ -204,8 +213,8 @@ def test_native_planner_nothing_leaks_and_tools_stay_on_the_caller(native_backen
 def test_http_sse_and_openai_stream_carry_no_canary(native_backend) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    from bot.api import create_app
-    from bot.auth import issue_token
+    from bot.http.app import create_app
+    from bot.http.auth import issue_token
 
     backend, model, _ = native_backend
     secret = SecretStr("s" * 40)

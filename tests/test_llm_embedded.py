@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.llm_base import ChatModel, LLMTimeout
-from bot.llm_embedded import GGUF_FILE, EmbeddedSmolLM, find_gguf
+from bot.llm.embedded import GGUF_FILE, EmbeddedSmolLM, find_gguf
+from tools.chat_model import ChatModel, LLMTimeout
 
 MESSAGES = [
     {"role": "system", "content": "You are a friendly movie expert. Reply in one short sentence."},

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from bot.llm_base import ChatModel, LLMError, LLMTimeout, complete
-from bot.llm_openai import OpenAICompatibleModel
+from bot.llm.openai_compatible import OpenAICompatibleModel
 from tests.openai_stub import OpenAIStub, closed_port_url
+from tools.chat_model import ChatModel, LLMError, LLMTimeout, complete
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "a crime film please"}]
 TOOLS = [
@@ -118,7 +118,7 @@ def test_garbage_body_raises_llm_error(mode: str) -> None:
 
 
 def test_api_key_and_content_never_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.llm_openai")
+    caplog.set_level(logging.DEBUG, logger="bot.llm.openai_compatible")
     with OpenAIStub("error_then_ok", fail_times=1) as stub:
         model = model_for(stub.base_url, api_key="sk-secret-999")
         complete(model, MESSAGES)

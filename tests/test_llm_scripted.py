@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.llm_base import ChatModel, LLMError, LLMReply, LLMTimeout, ToolCallRequest, complete
-from bot.llm_embedded import EmbeddedSmolLM
-from bot.llm_factory import build_chat_model
-from bot.llm_openai import OpenAICompatibleModel
-from bot.llm_scripted import ScriptedModel, ScriptExhausted
+from bot.llm.embedded import EmbeddedSmolLM
+from bot.llm.factory import build_chat_model
+from bot.llm.openai_compatible import OpenAICompatibleModel
+from bot.testing.scripted_model import ScriptedModel, ScriptExhausted
+from tools.chat_model import ChatModel, LLMError, LLMReply, LLMTimeout, ToolCallRequest, complete
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import RedactingFilter, redact
-from bot.startup import HomeNotWritable, check_home
+from bot.ops.logs import RedactingFilter, redact
+from bot.ops.startup import HomeNotWritable, check_home
 
 
 def test_redact_emails_phones_tokens() -> None:

@@ -10,11 +10,18 @@ from typing import Any, cast
 import numpy as np
 import pytest
 
-from bot.toolbox import Toolbox
+from bot.agent.toolbox import Toolbox
 from tests.test_marketing_fakes import ITEMS, Event, demo_events, make_ctx
-from tools.audience import RoleRequired, audience_for, audience_summary_public, rank_users_for_item, ranking_method
-from tools.ease import EaseModel
-from tools.segments import build_segments
+from tools.marketing.audience import (
+    RoleRequired,
+    audience_for,
+    audience_summary_public,
+    rank_users_for_item,
+    ranking_method,
+)
+from tools.marketing.segments import build_segments
+from tools.recommender.ease import EaseModel
+from tools.registry import default_tools
 
 
 def test_audience_needs_the_marketer_role(tmp_path: Path) -> None:
@@ -24,7 +31,7 @@ def test_audience_needs_the_marketer_role(tmp_path: Path) -> None:
 
 
 def test_toolbox_reports_the_role_error_as_an_observation(tmp_path: Path) -> None:
-    outcome = Toolbox({"audience_for": audience_for}).run(
+    outcome = Toolbox(default_tools()).run(
         make_ctx(tmp_path, role="user"), "audience_for", {"item": "6"}
     )
     assert outcome.result is None and outcome.error and "marketer" in outcome.error

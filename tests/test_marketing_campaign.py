@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.llm_base import LLMDelta, Message
 from tests.test_marketing_fakes import make_ctx
-from tools.campaign import CampaignFileError, read_done, run_campaign
+from tools.chat_model import LLMDelta, Message
+from tools.marketing.campaign import CampaignFileError, read_done, run_campaign
 
 USERS = [str(u) for u in range(1, 9)]
 
@@ -90,9 +90,9 @@ def test_refuses_a_file_of_another_campaign(tmp_path: Path) -> None:
 KILL_SCRIPT = """
 import os, signal, sys
 from pathlib import Path
-from bot.llm_base import LLMDelta
+from tools.chat_model import LLMDelta
 from tests.test_marketing_fakes import make_ctx
-from tools.campaign import run_campaign
+from tools.marketing.campaign import run_campaign
 
 class KilledAfter:
     name = "dies-after"

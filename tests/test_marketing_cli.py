@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import bot.cli_marketing as cli
+import bot.cli.marketing as cli
 from bot.config import Settings
 from tests.test_marketing_fakes import make_ctx
 

@@ -7,11 +7,13 @@ from typing import Any, cast
 
 import pytest
 
-from bot.llm_scripted import ScriptedModel
+from bot.guard import check_copy
+from bot.testing.scripted_model import ScriptedModel
 from store.items import CatalogItem
 from tests.test_marketing_fakes import ITEMS, FakeCatalog, FakeTitles, TimeoutModel, make_ctx
-from tools.copy import clean_draft, write_copy
-from tools.copy_guard import Facts, check_copy, common_words, load_channel_rules
+from tools.marketing.channels import load_channel_rules
+from tools.marketing.copy import clean_draft, write_copy
+from tools.marketing.grounding import Facts, common_words
 from tools.results import ToolInputError
 
 HEAT = ITEMS[0]

@@ -12,10 +12,10 @@ from typing import Any, cast
 
 import numpy as np
 
-from bot.config import Settings
-from bot.llm_base import LLMDelta, LLMError, Message
+from bot.guard import check_copy
 from store.embedder import HashingEmbedder
 from store.items import CatalogItem
+from tools.chat_model import LLMDelta, LLMError, Message
 from tools.context import Role, ToolContext
 from tools.results import ToolInputError
 
@@ -192,9 +192,8 @@ def demo_events() -> list[Event]:
 def make_ctx(
     tmp_path: Path, *, user_id: str = "1", role: Role = "user", llm: Any = None, events: Sequence[Event] | None = None
 ) -> ToolContext:
-    settings = Settings.model_validate({"home": tmp_path, "llm_timeout_s": 5.0})
     return ToolContext(
-        settings=settings,
+        llm_timeout_s=5.0,
         catalog=cast(Any, FakeCatalog(ITEMS)),
         history=cast(Any, FakeHistory(demo_events() if events is None else events)),
         embedder=HashingEmbedder(),
@@ -202,6 +201,7 @@ def make_ctx(
         user_id=user_id,
         role=role,
         llm=llm,
+        copy_check=check_copy,
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from store.embedder import HashingEmbedder
 from store.items import CatalogItem
 from tests.test_marketing_fakes import make_ctx
-from tools.keywords import (
+from tools.marketing.keywords import (
     KeywordExtractor,
     StopPhrases,
     TfidfKeywords,

@@ -1,11 +1,11 @@
-"""Logs under the configuration `concierge serve` really installs (bot/cli.py main -> bot/logs.py
-configure_logging, then uvicorn.run from bot/cli_service.py cmd_serve): at INFO no chat text, token, secret or
+"""Logs under the configuration `concierge serve` really installs (bot/cli/main.py main -> bot/ops/logs.py
+configure_logging, then uvicorn.run from bot/cli/service.py cmd_serve): at INFO no chat text, token, secret or
 e-mail address; at DEBUG every e-mail address and phone number that chat text carries into a record is redacted
 in what the handler writes, including exception tracebacks and uvicorn's own loggers.
 
-Protections: bot/logs.py configure_logging + RedactingFilter.filter (message, exc_text, stack_info); the
-product's log calls (bot/reply.py logs the LLM error type only; bot/auth.py / bot/api_deps.py log nothing);
-bot/cli_service.py cmd_serve (uvicorn.run with log_config=None, so uvicorn records reach the same handler).
+Protections: bot/ops/logs.py configure_logging + RedactingFilter.filter (message, exc_text, stack_info); the
+product's log calls (bot/agent/replies.py logs the LLM error type only; bot/http/auth.py and deps.py log nothing);
+bot/cli/service.py cmd_serve (uvicorn.run with log_config=None, so uvicorn records reach the same handler).
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot import cli_service
-from bot.api import create_app
-from bot.auth import issue_token
+from bot.cli import service as cli_service
 from bot.config import Settings
-from bot.llm_base import LLMError
-from bot.llm_scripted import ScriptedModel
-from bot.logs import configure_logging
+from bot.http.app import create_app
+from bot.http.auth import issue_token
+from bot.ops.logs import configure_logging
+from bot.testing.scripted_model import ScriptedModel
 from tests.app_fixtures import small_backend
+from tools.chat_model import LLMError
 
 SECRET = "log-test-secret-0123456789-abcdefghijkl"
 EMAIL, PHONE = "jane.doe@example.com", "+44 20 7946 0958"
@@ -38,8 +38,19 @@ TEXTS = [
     "something like Alien but funnier please, zebra-walrus-77",
     f"a 90s crime film, my number is {PHONE}",
 ]
-LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "httpx", "httpcore", "chromadb",
-           "urllib3", "sentence_transformers", "transformers")
+LOGGERS = (
+    "",
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+    "uvicorn.asgi",
+    "httpx",
+    "httpcore",
+    "chromadb",
+    "urllib3",
+    "sentence_transformers",
+    "transformers",
+)
 
 
 @dataclass
@@ -69,8 +80,10 @@ class _Keep(logging.Handler):
 @pytest.fixture
 def installed() -> Iterator[Callable[[str], Captured]]:
     """installed(level) -> Captured: configure_logging(level) as the CLI does; everything restored afterwards."""
-    saved = {n: (list(logging.getLogger(n).handlers), logging.getLogger(n).level, logging.getLogger(n).propagate)
-             for n in LOGGERS}
+    saved = {
+        n: (list(logging.getLogger(n).handlers), logging.getLogger(n).level, logging.getLogger(n).propagate)
+        for n in LOGGERS
+    }
 
     def install(level: str) -> Captured:
         captured = Captured()
@@ -138,11 +151,11 @@ def test_debug_logs_redact_emails_and_phones_wherever_chat_text_is_logged(instal
     api_session(tmp_path)
     from_service = len(captured.records)
     carrying = [r for r in captured.raw() if EMAIL in r or "7946 0958" in r]
-    logging.getLogger("bot.loop").debug("turn text: %s", TEXTS[0])  # chat text in a message and in a traceback
+    logging.getLogger("bot.agent.loop").debug("turn text: %s", TEXTS[0])  # chat text in a message and in a traceback
     try:
         raise ValueError(TEXTS[2])
     except ValueError:
-        logging.getLogger("bot.chat").exception("turn failed")
+        logging.getLogger("bot.concierge").exception("turn failed")
     written = captured.stream.getvalue()
     assert "turn text:" in written and "turn failed" in written and "ValueError" in written
     assert EMAIL not in written and "7946 0958" not in written

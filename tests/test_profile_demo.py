@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.config import Settings
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from store.history import HistoryStore
@@ -70,7 +69,7 @@ def user_one(tmp_path_factory: pytest.TempPathFactory) -> tuple[ToolContext, lis
             np.array([int(r["timestamp"]) for r in rows], dtype=np.int64),
         )
     )
-    ctx = ToolContext(Settings(home=Path(folder)), catalog, history, catalog.embedder, TitleIndex(items), USER)
+    ctx = ToolContext(catalog, history, catalog.embedder, TitleIndex(items), USER)
     return ctx, rows
 
 
@@ -89,6 +88,6 @@ def test_profile_genres_match_hand_computation(user_one: tuple[ToolContext, list
 def test_profile_is_only_this_users(user_one: tuple[ToolContext, list[dict[str, str]]], tmp_path: Path) -> None:
     ctx, _ = user_one
     ctx.history.add_event("someone-else", ctx.catalog.items()[0].item_id, "dislike")
-    other = ToolContext(ctx.settings, ctx.catalog, ctx.history, ctx.embedder, ctx.titles, "nobody")
+    other = ToolContext(ctx.catalog, ctx.history, ctx.embedder, ctx.titles, "nobody")
     assert build_profile(other)["counts"]["items"] == 0
     assert build_profile(ctx)["counts"]["dislikes"] == 0

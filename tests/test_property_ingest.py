@@ -341,13 +341,13 @@ def test_valid_files_are_ingested_and_read_back_unchanged(rows: list[dict[str, A
         items = load_catalog_file(path)
         assert [i.item_id for i in items] == [str(r["id"]).strip() for r in rows]
         settings_ = tmp_settings(Path(folder))
-        summary = ingest_items(settings_, HashingEmbedder(), items, source=str(path), show_progress=False)
+        summary = ingest_items(settings_.chroma, HashingEmbedder(), items, source=str(path), show_progress=False)
         assert summary.items == len(items) and not summary.skipped
-        store = CatalogStore.open(settings_, HashingEmbedder())
+        store = CatalogStore.open(settings_.chroma, HashingEmbedder())
         back = [store.get(item.item_id) for item in items]
         assert all(b is not None for b in back)
         assert same_items([b for b in back if b is not None], items)
         again = ingest_items(
-            settings_, HashingEmbedder(), load_catalog_file(path), source=str(path), show_progress=False
+            settings_.chroma, HashingEmbedder(), load_catalog_file(path), source=str(path), show_progress=False
         )
         assert again.skipped  # the same file again is a no-op

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.phrases import LEXICON_DIR, MAX_PARSE_CHARS, Lexicon, clean, load_yaml, phrase_key, tokenize
-from bot.slots import MAX_K, Slots, extract
-from bot.title_spotter import FUZZY_CUTOFF, TitleSpotter
+from bot.agent.router.phrases import LEXICON_DIR, MAX_PARSE_CHARS, Lexicon, clean, load_yaml, phrase_key, tokenize
+from bot.agent.router.slots import MAX_K, Slots, extract
+from bot.agent.router.title_spotter import FUZZY_CUTOFF, TitleSpotter
 from store.items import CatalogItem
 from tests.catalog_fixtures import demo_items
 from tools.results import ToolInputError

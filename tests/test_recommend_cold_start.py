@@ -11,14 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import REPO_ROOT
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from store.history import HistoryStore
 from tests.catalog_fixtures import demo_items
 from tools.context import ToolContext
-from tools.ease import EaseModel
-from tools.recommend import Recommender, recommend
+from tools.recommend import recommend
+from tools.recommender.ease import EaseModel
+from tools.recommender.engine import Recommender
 from tools.titles import TitleIndex
 
 MODELS = REPO_ROOT / "var" / "models"
@@ -39,7 +40,6 @@ def real_catalog() -> CatalogStore:
 
 def test_cold_start_heat_ronin_is_crime_thriller_action(real_catalog: CatalogStore, tmp_path: Path) -> None:
     ctx = ToolContext(
-        Settings(home=tmp_path),
         real_catalog,
         HistoryStore(tmp_path / "history.sqlite3"),
         real_catalog.embedder,

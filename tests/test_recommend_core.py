@@ -7,16 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.config import Settings
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from store.history import HistoryStore
 from store.movielens import load_ratings
 from tests.catalog_fixtures import DEMO_DATA, popular_items
 from tools.context import ToolContext
-from tools.ease import EaseModel, positive_interactions
-from tools.recommend import Recommender, recommend
-from tools.rules import Rules, RulesFileError
+from tools.recommend import recommend
+from tools.recommender.ease import EaseModel, positive_interactions
+from tools.recommender.engine import Recommender
+from tools.recommender.rules import Rules, RulesFileError
 from tools.titles import TitleIndex
 
 
@@ -36,7 +36,6 @@ def make_ctx(world: tuple[CatalogStore, EaseModel], tmp_path: Path, rules: Rules
     catalog, ease = world
     history = HistoryStore(tmp_path / "history.sqlite3")
     return ToolContext(
-        Settings(home=tmp_path),
         catalog,
         history,
         catalog.embedder,

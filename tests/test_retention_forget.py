@@ -1,10 +1,10 @@
 """Retention (transcripts older than CONCIERGE_RETENTION_DAYS are purged at start and hourly while serving) and
 forget-me (DELETE /api/v1/me reaches every store under CONCIERGE_HOME that holds the user's id or chat text).
 
-Protections: bot/retention.py RetentionPurger (purge_if_due, start/stop) wired in bot/cli_service.py
+Protections: bot/ops/retention.py RetentionPurger (purge_if_due, start/stop) wired in bot/cli/service.py
 build_server_app; store/sessions.py SessionStore.purge_older_than / delete_user; store/history.py
 HistoryStore.delete_user; store/sqlite.py (secure_delete, SqliteFile.erase_wal: no copy of deleted rows left in
-free pages or the write-ahead log); bot/chat.py Concierge.forget_user; bot/api_sessions.py forget_me.
+free pages or the write-ahead log); bot/concierge.py Concierge.forget_user; bot/http/session_routes.py forget_me.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot import cli_service
-from bot.api import create_app
-from bot.auth import issue_token
+from bot.cli import service as cli_service
 from bot.config import Settings
-from bot.retention import RetentionPurger
+from bot.http.app import create_app
+from bot.http.auth import issue_token
+from bot.ops.retention import RetentionPurger
 from store.sessions import SessionStore
 from tests.app_fixtures import small_backend
 
@@ -90,7 +90,7 @@ def test_serve_purges_at_start_and_starts_the_hourly_purge(tmp_path: Path, monke
 
     monkeypatch.setattr(RetentionPurger, "start", record)
     monkeypatch.setattr(cli_service, "warm_until_ready", lambda backend: None)
-    monkeypatch.setattr("bot.ui.mount_ui", lambda app, settings, backend: app)
+    monkeypatch.setattr("bot.http.gradio_ui.mount_ui", lambda app, settings, backend: app)
     cli_service.build_server_app(settings)
     try:
         assert len(started) == 1 and started[0].days == 30 and started[0].interval_s == 3600

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from bench.router import LABELLED, evaluate, load_cases
-from bot.phrases import LEXICON_DIR, clean
-from bot.plan import INTENTS
+from bot.agent.router.phrases import LEXICON_DIR, clean
+from tools.names import Intent
 
 MIN_ACCURACY = 0.90
 MIN_SLOT_ACCURACY = 0.90
@@ -27,7 +27,7 @@ def test_labelled_set_covers_every_intent() -> None:
     assert len(cases) >= 150
     per_intent = Counter(c.intent for c in cases)
     assert {i: n for i, n in per_intent.items() if n < 10} == {}
-    assert set(per_intent) == set(INTENTS)
+    assert set(per_intent) == set(Intent)
 
 
 def test_labelled_set_is_not_the_examples() -> None:
@@ -46,7 +46,7 @@ def test_bad_labelled_entry_names_file_and_entry(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_accuracy_with_minilm() -> None:
-    from bot.router import Router
+    from bot.agent.router.routing import Router
     from store.embedder import MiniLMEmbedder
     from store.movielens import load_demo_items
 

@@ -6,11 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.events import ItemView
-from bot.plan import INTENTS, Decision, DialogueState, PlannedCall
-from bot.router import TOP_ITEM, Router
+from bot.agent.decision import Decision, DialogueState, PlannedCall
+from bot.agent.events import ItemView
+from bot.agent.router.routing import TOP_ITEM, Router
 from store.embedder import HashingEmbedder
 from tests.router_fakes import tiny_catalog
+from tools.names import Intent
 
 TOOLS = {
     "search_catalog", "item_details", "recommend", "similar_items", "user_profile", "record_feedback",
@@ -38,7 +39,7 @@ def _state(draw_years: list[int], with_list: bool) -> DialogueState:
 
 def _check(decision: Decision, router: Router) -> None:
     low, high = router.year_bounds
-    assert decision.intent in INTENTS
+    assert decision.intent in set(Intent)
     assert 0.0 <= decision.confidence <= 1.0
     for source in [decision.slots, *(c.arguments for c in decision.calls)]:
         year_from, year_to = source.get("year_from"), source.get("year_to")

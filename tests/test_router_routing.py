@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.plan import DialogueState, PlannedCall
-from bot.router import TOP_ITEM, Router
-from bot.title_spotter import TitleSpotter
+from bot.agent.decision import DialogueState, PlannedCall
+from bot.agent.router.routing import TOP_ITEM, Router
+from bot.agent.router.title_spotter import TitleSpotter
 from store.embedder import HashingEmbedder
 from tests.router_fakes import details_state, listed_state, tiny_catalog
 
@@ -59,7 +59,7 @@ def test_fuzzy_and_unknown_titles(router: Router) -> None:
 
 
 def test_spotter_needs_context_for_one_word_titles() -> None:
-    from bot.phrases import Lexicon, clean, tokenize
+    from bot.agent.router.phrases import Lexicon, clean, tokenize
 
     spotter = TitleSpotter(tiny_catalog(), Lexicon())
     text = clean("Heat is great but heat waves are not")

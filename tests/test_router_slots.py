@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.phrases import LEXICON_DIR, Lexicon, LexiconError, clean, tokenize
-from bot.slots import Slots, extract
+from bot.agent.router.phrases import LEXICON_DIR, Lexicon, LexiconError, clean, tokenize
+from bot.agent.router.slots import Slots, extract
 
 BOUNDS = (1902, 2018)
 

@@ -5,10 +5,10 @@ tests/test_chat_backend.py a router turn that names another user, tests/test_api
 on a fake backend): every tool's schema, user-id-like arguments on the real tools, and the marketer-only tool
 through the real loop and the real HTTP API (session and OpenAI-compatible routes).
 
-Protections: bot/toolbox.py Toolbox.run (arguments validated against the function signature; unknown ones
-dropped; MARKETER_ONLY refused for role "user") and Toolbox.for_role / AgentLoop._act (bot/loop.py; the public
-variant for users); tools/context.py ToolContext.user_id (tools read only ctx.user_id); bot/api_deps.py
-ApiContext.caller (user id and role only from the signed token).
+Protections: bot/agent/toolbox.py Toolbox.run (arguments validated against the function signature; unknown ones
+dropped; tools declared role="marketer" in tools/registry.py refused for role "user") and Toolbox.for_role /
+AgentLoop._act (bot/agent/loop.py; the public variant for users); tools/context.py ToolContext.user_id (tools read
+only ctx.user_id); bot/http/deps.py ApiContext.caller (user id and role only from the signed token).
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import create_app
-from bot.auth import issue_token
-from bot.chat import Concierge
-from bot.events import TurnDone, TurnResult
-from bot.toolbox import MARKETER_ONLY, Toolbox, default_tool_functions
+from bot.agent.events import TurnDone, TurnResult
+from bot.agent.toolbox import Toolbox
+from bot.concierge import Concierge
+from bot.http.app import create_app
+from bot.http.auth import issue_token
 from tests.app_fixtures import small_backend
+from tools.registry import default_tools
 
 SECRET = "agency-test-secret-0123456789-abcdefgh"
 VICTIM, ATTACKER = "7", "mallory"
@@ -45,7 +46,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Concierge:
 
 
 def test_no_tool_schema_takes_a_user_or_a_role() -> None:
-    toolbox = Toolbox(default_tool_functions())
+    toolbox = Toolbox(default_tools())
+    marketer_only = {s.name for s in toolbox.registry if s.role == "marketer"}
     for role in ("user", "marketer"):
         schemas = toolbox.openai_schemas(role)
         assert schemas, role
@@ -54,7 +56,7 @@ def test_no_tool_schema_takes_a_user_or_a_role() -> None:
             bad = {p for p in params if any(word in p.lower() for word in ("user", "role", "session", "owner"))}
             assert not bad, f"{schema['function']['name']} takes {bad}: identity must come from ToolContext"
     offered = {role: {s["function"]["name"] for s in toolbox.openai_schemas(role)} for role in ("user", "marketer")}
-    assert not offered["user"] & MARKETER_ONLY and offered["marketer"] >= MARKETER_ONLY
+    assert marketer_only and not offered["user"] & marketer_only and offered["marketer"] >= marketer_only
 
 
 @pytest.mark.parametrize("name, arguments", CALLS, ids=[c[0] for c in CALLS])

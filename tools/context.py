@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.llm_base import ChatModel
     from store.catalog import CatalogStore
     from store.embedder import Embedder
     from store.history import HistoryStore
-    from tools.recommend import Recommender
-    from tools.titles import TitleIndex
+    from tools.chat_model import ChatModel
+    from tools.guard_report import GuardReport
+    from tools.ports import TitleLookup
+    from tools.recommender.engine import Recommender
 
 Role = Literal["user", "marketer"]
 
@@ -21,14 +22,19 @@ Role = Literal["user", "marketer"]
 class ToolContext:
     """Everything a tool may use. user_id and role always come from the session / token, never from a model."""
 
-    settings: Settings
     catalog: CatalogStore
     history: HistoryStore
     embedder: Embedder
-    titles: TitleIndex
+    titles: TitleLookup
     user_id: str
     role: Role = "user"
     recommender: Recommender | None = None
     llm: ChatModel | None = None
     # likes stated in this conversation that are not yet in history (cold start), as item ids
     stated_likes: list[str] = field(default_factory=list)
+    # the LLM call budget of tools that write text (marketing copy), from the settings
+    llm_timeout_s: float = 30.0
+    # the check marketing copy must pass, a tools.marketing.grounding.CopyCheck (bot.guard.check_copy: tools cannot
+    # import it; typed loosely here as the context sits below marketing): set by the composition root, and the copy
+    # tools refuse to run without it
+    copy_check: Callable[..., GuardReport] | None = None

@@ -3,56 +3,30 @@
 from __future__ import annotations
 
 import logging
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from tools.context import ToolContext
-from tools.ease import EaseModel, ModelNotTrained, positive_interactions
-from tools.hybrid import HybridRanker, HybridWeights, RankRequest
+from tools.recommender.engine import Recommender
+from tools.recommender.hybrid import RankRequest
 from tools.results import ScoredItem, ToolInputError, ToolResult
-from tools.rules import Rules
 from tools.search import validate_filters
 
-if TYPE_CHECKING:
-    from bot.config import Settings
-    from store.catalog import CatalogStore
-    from store.history import HistoryStore
-
 log = logging.getLogger(__name__)
-DEFAULT_LAMBDA = 120.0
 
 
-class Recommender:
-    """EASE^R weights + the hybrid ranker over one catalog. Loaded once per process, read-only."""
-
-    def __init__(
-        self,
-        catalog: CatalogStore,
-        ease: EaseModel | None,
-        rules: Rules | None = None,
-        weights: HybridWeights | None = None,
-    ) -> None:
-        self.catalog = catalog
-        self.ease = ease
-        self.ranker = HybridRanker(catalog, ease, weights, rules)
-
-    @classmethod
-    def load(cls, settings: Settings, catalog: CatalogStore) -> Recommender:
-        return cls(catalog, EaseModel.load(settings.models_dir), Rules.load(settings.rules_file))
-
-    def history_weights(self, ctx: ToolContext, likes: list[str] | None) -> tuple[dict[str, float], list[str]]:
-        """Liked items with weights (history + likes stated in chat), and the labels of stated likes."""
-        history = {item: weight / 5.0 for item, weight in ctx.history.liked(ctx.user_id).items()}
-        stated: list[str] = []
-        for item_id in ctx.stated_likes:
-            history[item_id] = 1.0
-        for ref in likes or []:
-            item = ctx.titles.resolve(ref)
-            history[item.item_id] = 1.0
-            stated.append(item.label)
-        return history, stated
+def history_weights(ctx: ToolContext, likes: list[str] | None) -> tuple[dict[str, float], list[str]]:
+    """Liked items with weights (history + likes stated in chat), and the labels of stated likes."""
+    history = {item: weight / 5.0 for item, weight in ctx.history.liked(ctx.user_id).items()}
+    stated: list[str] = []
+    for item_id in ctx.stated_likes:
+        history[item_id] = 1.0
+    for ref in likes or []:
+        item = ctx.titles.resolve(ref)
+        history[item.item_id] = 1.0
+        stated.append(item.label)
+    return history, stated
 
 
 def _query_vector(ctx: ToolContext, query: str | None) -> np.ndarray | None:
@@ -92,7 +66,7 @@ def recommend(
     """
     validate_filters(ctx, genres, exclude_genres, year_from, year_to, k)
     recommender = _recommender(ctx)
-    history, stated = recommender.history_weights(ctx, likes)
+    history, stated = history_weights(ctx, likes)
     keep = ctx.catalog.mask(
         genres=genres, exclude_genres=exclude_genres, year_from=year_from, year_to=year_to, exclude_ids=exclude_ids
     )
@@ -128,50 +102,6 @@ def similar_items(ctx: ToolContext, item: str, k: int = 10) -> ToolResult:
     return ToolResult(items, f"{len(items)} items similar to {anchor.label}", {"anchor": anchor.label})
 
 
-# ---- build steps (called by `concierge build-demo` / `concierge train`) ---------------------------
-def import_demo_history(settings: Settings) -> dict[str, Any]:
-    from store.history import HistoryStore
-    from store.movielens import load_ratings
-
-    history = HistoryStore(settings.history_path)
-    try:
-        return history.import_movielens(load_ratings(settings.data_dir))
-    finally:
-        history.close()
-
-
-def train_recommender(
-    settings: Settings,
-    catalog: CatalogStore,
-    history: HistoryStore,
-    *,
-    lam: float = DEFAULT_LAMBDA,
-    force: bool = False,
-    only_if_missing: bool = False,
-) -> dict[str, Any]:
-    """Train EASE^R on the positive interactions in the history store and save the weights.
-
-    Skipped when the stored weights were trained on the same history, catalog size and λ (unless `force`),
-    or, with `only_if_missing`, whenever weights exist at all (the demo build).
-    """
-    fingerprint = f"{history.fingerprint()}:{catalog.count()}:{lam}"
-    stored = EaseModel.stored_fingerprint(settings.models_dir)
-    if not force and (stored == fingerprint or (only_if_missing and stored is not None)):
-        return {"skipped": True, "fingerprint": stored}
-    started = time.perf_counter()
-    users, items, signals, ratings = history.training_events()
-    pos_users, pos_items = positive_interactions(users, items, signals, ratings)
-    model = EaseModel.train(pos_users, pos_items, [i.item_id for i in catalog.items()], lam, fingerprint)
-    model.save(settings.models_dir)
-    return {
-        "skipped": False,
-        "items": len(model.item_ids),
-        "positives": len(pos_users),
-        "lambda": lam,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-
-
 def scored_to_dict(scored: ScoredItem) -> dict[str, Any]:
     item = scored.item
     return {
@@ -185,4 +115,4 @@ def scored_to_dict(scored: ScoredItem) -> dict[str, Any]:
     }
 
 
-__all__ = ["ModelNotTrained", "Recommender", "import_demo_history", "recommend", "similar_items", "train_recommender"]
+__all__ = ["history_weights", "recommend", "scored_to_dict", "similar_items"]

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz, process
 
 from store.items import CatalogItem
+from store.years import YEAR_DIGITS
 from tools.results import ToolInputError
 
-_YEAR = re.compile(r"\(?\b(1[89]\d\d|20\d\d)\b\)?")
+_YEAR = re.compile(rf"\(?\b{YEAR_DIGITS}\b\)?")
 _ARTICLES = ("the ", "a ", "an ")
 _AKA = re.compile(r"^a\.?k\.?a\.?\s+", re.IGNORECASE)  # "Seven (a.k.a. Se7en)"
 RESOLVE_MIN_SCORE = 86.0

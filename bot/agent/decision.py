@@ -1,0 +1,47 @@
+"""What a planner decides for one turn: the intent and the tool calls to make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.agent.events import ItemView
+from tools.names import Intent
+
+TOP_ITEM = "$top"  # placeholder argument: the first item of the latest earlier call that returned items
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedCall:
+    """One tool call: a public tool name (search_catalog, recommend, ...) and its arguments (no user id).
+
+    An argument value "$top" is a placeholder for the item id of the first item returned by the latest
+    earlier call of the same Decision that returned items (the loop resolves it before running the call),
+    e.g. [recommend(k=1), write_copy(item="$top", channel="push")].
+    """
+
+    tool: str
+    arguments: dict[str, Any]
+
+
+@dataclass(slots=True)
+class DialogueState:
+    """What the planner may know of earlier turns of this conversation."""
+
+    last_items: list[ItemView] = field(default_factory=list)
+    last_calls: list[PlannedCall] = field(default_factory=list)
+    shown_ids: list[str] = field(default_factory=list)
+    stated_likes: list[str] = field(default_factory=list)
+    turn_index: int = 0
+
+
+@dataclass(slots=True)
+class Decision:
+    """The router's decision: intent, its confidence, slots it found, and the calls to run in order."""
+
+    intent: Intent
+    confidence: float
+    calls: list[PlannedCall] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)
+    # for item questions: which fact was asked (plot, year, genre, rating, ...)
+    question: str | None = None

@@ -1,0 +1,62 @@
+"""The dialogue state between turns: what the planner may know of earlier turns, stored with the session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.agent.decision import DialogueState, PlannedCall
+from bot.agent.events import ItemView, TurnResult
+from tools.names import ToolName
+from tools.registry import ToolRegistry
+
+MAX_SHOWN_IDS = 500
+
+
+def state_from_dict(data: dict[str, Any]) -> DialogueState:
+    return DialogueState(
+        last_items=[
+            ItemView(
+                d["item_id"],
+                d["title"],
+                d.get("year"),
+                tuple(d.get("genres", ())),
+                d.get("reason", ""),
+                float(d.get("score", 0.0)),
+            )
+            for d in data.get("last_items", [])
+        ],
+        last_calls=[PlannedCall(c["tool"], dict(c["arguments"])) for c in data.get("last_calls", [])],
+        shown_ids=list(data.get("shown_ids", [])),
+        stated_likes=list(data.get("stated_likes", [])),
+        turn_index=int(data.get("turn_index", 0)),
+    )
+
+
+def state_to_dict(state: DialogueState) -> dict[str, Any]:
+    return {
+        "last_items": [v.to_dict() for v in state.last_items],
+        "last_calls": [{"tool": c.tool, "arguments": c.arguments} for c in state.last_calls],
+        "shown_ids": state.shown_ids[-MAX_SHOWN_IDS:],
+        "stated_likes": state.stated_likes,
+        "turn_index": state.turn_index,
+    }
+
+
+def advance_state(
+    state: DialogueState, result: TurnResult, tools: ToolRegistry, resolve_id: Callable[[str], str | None]
+) -> None:
+    """The state after a turn: its items are the last shown, its last refinable list call is what follow-ups
+    re-run, and the likes it recorded join the conversation's stated likes (as item ids)."""
+    list_calls = [PlannedCall(c.name, c.arguments) for c in result.tool_calls if c.ok and tools.is_refinable(c.name)]
+    if result.items:
+        state.last_items = list(result.items)
+        state.shown_ids = [*state.shown_ids, *(i.item_id for i in result.items)]
+    if list_calls:
+        state.last_calls = list_calls[-1:]
+    for call in result.tool_calls:
+        if call.ok and call.name == ToolName.RECORD_FEEDBACK and call.arguments.get("signal") == "like":
+            item = resolve_id(str(call.arguments.get("item", "")))
+            if item and item not in state.stated_likes:
+                state.stated_likes.append(item)
+    state.turn_index += 1

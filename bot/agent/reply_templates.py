@@ -1,0 +1,169 @@
+"""Template replies: one renderer per intent, each filling prompts/templates/<intent>.j2 from the turn's tool results.
+
+The table `RENDERERS` has an entry for every `Intent` (a test holds it to that); a template reply never needs the
+LLM and states only what the tool results say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.agent.decision import Decision
+from bot.agent.events import ItemView
+from bot.agent.toolbox import ToolOutcome
+from prompts import Prompts
+from tools.context import ToolContext
+from tools.names import Intent, ToolName
+from tools.results import ToolInputError
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFacts:
+    """What a template may use: the turn's context, decision, successful tool outcomes and the items shown."""
+
+    ctx: ToolContext
+    decision: Decision
+    ok: Sequence[ToolOutcome]
+    items: list[ItemView]
+
+    def last_call(self, *names: ToolName) -> ToolOutcome | None:
+        """The latest successful call of one of these tools (of any tool when none is named)."""
+        return next((o for o in reversed(self.ok) if not names or o.name in names), None)
+
+    def label(self, ref: str) -> str:
+        """The catalog label ("Title (year)") of an item reference, or "" when it names no item."""
+        if not ref:
+            return ""
+        try:
+            return self.ctx.titles.resolve(ref).label
+        except ToolInputError:
+            return ""
+
+
+def constraints_text(arguments: dict[str, Any]) -> str:
+    """The filters of a list call, for the reply: "Comedy; no Romance; 1990–1999; rated 4+"."""
+    parts: list[str] = []
+    if arguments.get("genres"):
+        parts.append(", ".join(arguments["genres"]))
+    if arguments.get("exclude_genres"):
+        parts.append("no " + ", no ".join(arguments["exclude_genres"]))
+    year_from, year_to = arguments.get("year_from"), arguments.get("year_to")
+    if year_from and year_to:
+        parts.append(f"{year_from}–{year_to}")
+    elif year_from:
+        parts.append(f"from {year_from}")
+    elif year_to:
+        parts.append(f"up to {year_to}")
+    if arguments.get("min_rating"):
+        parts.append(f"rated {arguments['min_rating']}+")
+    return "; ".join(parts)
+
+
+Renderer = Callable[[Prompts, Intent, ReplyFacts], str]
+
+
+def _list(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    call = facts.last_call(ToolName.RECOMMEND, ToolName.SEARCH_CATALOG)
+    args = call.arguments if call is not None else {}
+    likes = [facts.label(like) for like in args.get("likes") or []]
+    return prompts.template_reply(
+        intent, items=facts.items, likes=[like for like in likes if like], constraints=constraints_text(args)
+    )
+
+
+def _similar(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    call = facts.last_call(ToolName.SIMILAR_ITEMS)
+    anchor = facts.label(str(call.arguments.get("item", ""))) if call is not None else ""
+    return prompts.template_reply(intent, items=facts.items, anchor=anchor or "that film")
+
+
+def _item_question(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    detail = next(
+        (o for o in reversed(facts.ok) if o.name == ToolName.ITEM_DETAILS and o.result and o.result.items), None
+    )
+    item = detail.result.items[0].item if detail is not None and detail.result is not None else None
+    return prompts.template_reply(intent, item=item, question=facts.decision.question or "plot", suggestions=[])
+
+
+def _profile(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    call = facts.last_call()
+    if call is None or call.result is None:
+        return _no_result(prompts, facts)
+    return prompts.template_reply(intent, summary=call.result.data.get("summary") or call.result.summary)
+
+
+def _feedback(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    feedback = [
+        {"signal": o.arguments.get("signal", "seen"), "label": o.result.items[0].item.label}
+        for o in facts.ok
+        if o.name == ToolName.RECORD_FEEDBACK and o.result is not None and o.result.items
+    ]
+    return prompts.template_reply(intent, feedback=feedback, items=facts.items)
+
+
+def _keywords(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    call = facts.last_call()
+    if call is None or call.result is None:
+        return _no_result(prompts, facts)
+    phrases = [k["phrase"] if isinstance(k, dict) else str(k) for k in call.result.data.get("keywords", [])]
+    subject = facts.label(str(call.arguments.get("item") or ""))
+    return prompts.template_reply(intent, keywords=phrases, subject=subject)
+
+
+def _marketing_copy(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    call = facts.last_call()
+    if call is None or call.result is None:
+        return _no_result(prompts, facts)
+    return prompts.template_reply(intent, copy=call.result.data.get("text", ""))
+
+
+def _audience(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    call = facts.last_call()
+    if call is None or call.result is None:
+        return _no_result(prompts, facts)
+    return prompts.template_reply(intent, summary=call.result.summary)
+
+
+def _fixed(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    """help, small talk, out of scope: fixed texts."""
+    return prompts.template_reply(intent)
+
+
+def _no_result(prompts: Prompts, facts: ReplyFacts) -> str:
+    """An intent whose tool gave nothing to say: the items, if any, else help."""
+    if facts.items:
+        return prompts.template_reply(Intent.SEARCH, items=facts.items, constraints="")
+    return prompts.template_reply(Intent.HELP)
+
+
+RENDERERS: dict[Intent, Renderer] = {
+    Intent.RECOMMEND: _list,
+    Intent.SEARCH: _list,
+    Intent.SIMILAR: _similar,
+    Intent.ITEM_QUESTION: _item_question,
+    Intent.PROFILE: _profile,
+    Intent.FEEDBACK: _feedback,
+    Intent.KEYWORDS: _keywords,
+    Intent.MARKETING_COPY: _marketing_copy,
+    Intent.AUDIENCE: _audience,
+    Intent.HELP: _fixed,
+    Intent.SMALLTALK: _fixed,
+    Intent.OUT_OF_SCOPE: _fixed,
+}
+
+
+def render_template_reply(
+    prompts: Prompts,
+    ctx: ToolContext,
+    intent: Intent,
+    decision: Decision,
+    outcomes: Sequence[ToolOutcome],
+    items: list[ItemView],
+) -> str:
+    """The template reply of a turn: the error template when every tool call failed, else the intent's."""
+    ok = [o for o in outcomes if o.ok and o.result is not None]
+    if outcomes and not ok:
+        return prompts.template_reply("error", errors=[o.error for o in outcomes if o.error])
+    return RENDERERS[intent](prompts, intent, ReplyFacts(ctx, decision, ok, items))

@@ -1,0 +1,111 @@
+"""Follow-ups that point at the previous turn: "the second one", "more", "older", "funnier", "no horror though"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.agent.decision import DialogueState, PlannedCall
+from bot.agent.events import ItemView
+from bot.agent.router.slots import Slots
+from tools.names import ToolName
+from tools.registry import ToolRegistry
+
+
+def referenced_item(slots: Slots, state: DialogueState, *, pronoun: bool) -> ItemView | None:
+    """The listed item a message points at: an ordinal ("the second one", "#2", "the last one"), or, when
+    pronoun is true and the message says "it"/"that one", the first shown item."""
+    items = state.last_items
+    if not items:
+        return None
+    if slots.ordinal is not None:
+        index = len(items) - 1 if slots.ordinal < 0 else slots.ordinal - 1
+        return items[index] if 0 <= index < len(items) else None
+    if pronoun and slots.has("singular_ref"):
+        return items[0]
+    return None
+
+
+def _add_all(target: list[str], values: list[str]) -> list[str]:
+    out = list(target)
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def merge(arguments: dict[str, Any], slots: Slots) -> dict[str, Any]:
+    """The previous call's filters refined by this message's slots (new values win, genres accumulate)."""
+    out = dict(arguments)
+    genres = _add_all(list(out.get("genres") or []), slots.genres + slots.comparative_genres)
+    excluded = _add_all(list(out.get("exclude_genres") or []), slots.exclude_genres)
+    out["genres"] = [g for g in genres if g not in excluded]
+    out["exclude_genres"] = excluded
+    if slots.year_from is not None or slots.year_to is not None:
+        out["year_from"], out["year_to"] = slots.year_from, slots.year_to
+    if slots.min_rating is not None:
+        out["min_rating"] = slots.min_rating
+    if slots.k is not None:
+        out["k"] = slots.k
+    return out
+
+
+def shift_years(arguments: dict[str, Any], items: list[ItemView], *, older: bool) -> dict[str, Any]:
+    """'something older' -> year_to before the oldest shown item; 'more recent' -> year_from after the newest."""
+    out = dict(arguments)
+    years = [i.year for i in items if i.year]
+    if not years:
+        return out
+    if older:
+        out["year_to"], out["year_from"] = min(years) - 1, None
+    else:
+        out["year_from"], out["year_to"] = max(years) + 1, None
+    return out
+
+
+def as_list_call(last: PlannedCall) -> PlannedCall:
+    """The previous list call as a call that takes filters (similar_items becomes recommend with likes)."""
+    if last.tool == ToolName.SIMILAR_ITEMS:
+        item = last.arguments.get("item")
+        return PlannedCall(ToolName.RECOMMEND, {"likes": [item] if item else []})
+    return last
+
+
+def clamp_years(arguments: dict[str, Any], bounds: tuple[int, int]) -> dict[str, Any]:
+    """Years kept inside the catalog's (min, max) years, year_from <= year_to."""
+    out = dict(arguments)
+    low, high = bounds
+    for key in ("year_from", "year_to"):
+        if out.get(key) is not None:
+            out[key] = max(low, min(high, int(out[key])))
+    if out.get("year_from") is not None and out.get("year_to") is not None and out["year_from"] > out["year_to"]:
+        out["year_from"], out["year_to"] = out["year_to"], out["year_from"]
+    return out
+
+
+def rerun(
+    tools: ToolRegistry,
+    state: DialogueState,
+    slots: Slots,
+    *,
+    bounds: tuple[int, int],
+    exclude_shown: bool,
+    older: bool = False,
+    newer: bool = False,
+    extra_excluded: list[str] | None = None,
+) -> PlannedCall | None:
+    """The last list call again, refined by this message (None when there was no list call)."""
+    lists = [c for c in state.last_calls if tools.is_refinable(c.tool)]
+    if not lists:
+        return None
+    last = as_list_call(lists[-1])
+    arguments = merge(last.arguments, slots)
+    has_years = slots.year_from is not None or slots.year_to is not None
+    if (older or newer) and not has_years:
+        arguments = shift_years(arguments, state.last_items, older=older)
+    excluded = list(arguments.get("exclude_ids") or [])
+    if exclude_shown:
+        excluded = _add_all(excluded, list(state.shown_ids))
+    excluded = _add_all(excluded, list(extra_excluded or []))
+    arguments["exclude_ids"] = excluded
+    tool = ToolName(last.tool)
+    return PlannedCall(tool, tools.clean_arguments(tool, clamp_years(arguments, bounds)))

@@ -1,0 +1,281 @@
+"""The router planner: intent from sentence embeddings + slot cues, and the tool calls to make, without an LLM.
+
+Placeholder convention: an argument whose value is TOP_ITEM ("$top") stands for the id of the first item
+returned by the latest earlier call of the same decision that returned items (the loop resolves it), e.g.
+"write a push notification recommending something to me" -> recommend(k=1), write_copy(item="$top", ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.agent.decision import TOP_ITEM, Decision, DialogueState, PlannedCall
+from bot.agent.router.followups import referenced_item, rerun
+from bot.agent.router.intents import IntentClassifier
+from bot.agent.router.phrases import LEXICON_DIR, Lexicon, Token, clean, tokenize
+from bot.agent.router.slots import Slots, described_search, description, extract, free_text, residual
+from bot.agent.router.targets import slot_view, target_of
+from bot.agent.router.title_spotter import TitleHit, TitleSpotter, title_of
+from store.embedder import Embedder
+from store.items import CatalogItem
+from tools.names import Intent, ToolName
+from tools.registry import ToolRegistry, default_tools
+
+RULE_CONFIDENCE = 0.9
+MIN_INTENT_SCORE = 0.3
+FOREIGN_SHARE = 0.5
+
+
+def _catalog_items(titles: Any) -> list[CatalogItem]:
+    items = getattr(titles, "items", None)
+    items = items() if callable(items) else items
+    if items is None:
+        raise TypeError("Router needs the catalog items: pass items=... or a TitleIndex with an .items attribute")
+    return list(items)
+
+
+class Router:
+    """Deterministic planner for models that cannot choose tools: route(text, state) -> Decision."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        titles: Any,
+        lexicon_dir: Path | None = None,
+        *,
+        items: Sequence[CatalogItem] | None = None,
+        tools: ToolRegistry | None = None,
+    ) -> None:
+        folder = lexicon_dir or LEXICON_DIR
+        catalog = list(items) if items is not None else _catalog_items(titles)
+        self.titles = titles
+        self.tools = tools or default_tools()
+        self.lexicon = Lexicon(folder)
+        self.classifier = IntentClassifier(embedder, folder / "intents.yaml")
+        self.spotter = TitleSpotter(catalog, self.lexicon)
+        years = [i.year for i in catalog if i.year]
+        self.year_bounds = (min(years, default=1900), max(years, default=2030))
+
+    def _call(self, tool: ToolName, arguments: dict[str, Any]) -> PlannedCall:
+        """A call of tool with only the arguments it takes (no None, no empty values)."""
+        return PlannedCall(tool, self.tools.clean_arguments(tool, arguments))
+
+    # ---- public --------------------------------------------------------------------------------
+    def route(self, text: str, state: DialogueState) -> Decision:
+        """Classify one message and plan its calls. Never raises on odd text (empty, huge, emoji, HTML)."""
+        cleaned = clean(text if isinstance(text, str) else "")
+        tokens = tokenize(cleaned)
+        words = [t for t in tokens if not t.is_break]
+        if not words:
+            return Decision(Intent.SMALLTALK, 0.1, slots={"empty": True})
+        slots = extract(cleaned, tokens, self.lexicon, self.year_bounds)
+        hits = self.spotter.spot(cleaned, tokens)
+        other_script = sum(1 for t in words if not t.norm.isascii()) / len(words)
+        foreign = sum(m.end - m.start for m in slots.cues.get("foreign_words", [])) / len(words)
+        if (other_script > FOREIGN_SHARE or foreign >= self.lexicon.foreign_share) and not hits:
+            return Decision(Intent.OUT_OF_SCOPE, 0.2, slots={"language": "unknown"})
+        scores = self._scores(cleaned, slots)
+        decision = self._decide(cleaned, tokens, slots, hits, scores, state)
+        decision.slots.update(slot_view(slots, hits))
+        return decision
+
+    # ---- scoring -------------------------------------------------------------------------------
+    def _scores(self, cleaned: str, slots: Slots) -> dict[str, float]:
+        scores = self.classifier.scores(self.classifier.embed(cleaned))
+        for match in slots.cues.get("intent", []):
+            scores[str(match.value)] = scores.get(str(match.value), 0.0) + self.lexicon.intent_cue_boost
+        return scores
+
+    # ---- decisions -----------------------------------------------------------------------------
+    def _decide(
+        self,
+        cleaned: str,
+        tokens: list[Token],
+        slots: Slots,
+        hits: list[TitleHit],
+        scores: dict[str, float],
+        state: DialogueState,
+    ) -> Decision:
+        top = max(scores, key=lambda k: scores[k])
+        if hits and top == "profile":
+            top = max((k for k in scores if k != "profile"), key=lambda k: scores[k])
+        feedback = self._feedback(slots, hits, state)
+        if feedback is not None:
+            return feedback
+        if slots.channel and (hits or slots.has("copy_action") or top == "marketing_copy"):
+            return self._copy(cleaned, tokens, slots, hits, state)
+        described = described_search(slots, [h.start for h in hits])
+        asked = slots.question and (hits or slots.ordinal is not None) and top not in ("keywords", "audience")
+        if asked and not described:
+            return self._question(cleaned, tokens, slots, hits, state)
+        followup = self._followup(slots, hits, state)
+        if followup is not None:
+            return followup
+        if top in ("keywords", "audience", "profile"):
+            return self._simple(top, cleaned, tokens, slots, hits, state, scores[top])
+        similar = None if described else self._similar(cleaned, tokens, slots, hits, state, top)
+        if similar is not None:
+            return similar
+        if top == "item_question" and not described:
+            decision = self._question(cleaned, tokens, slots, hits, state)
+            if decision.calls:
+                return decision
+        if described:
+            hits.clear()
+        if scores[top] < MIN_INTENT_SCORE and not slots.has_filters:
+            return Decision(
+                Intent.SMALLTALK if top in ("smalltalk", "help") else Intent.OUT_OF_SCOPE, max(0.0, scores[top])
+            )
+        if top in ("recommend", "search") or (slots.genres and top != "out_of_scope"):
+            return self._list(top, tokens, slots, hits, min(1.0, max(scores[top], 0.5)))
+        confidence = max(0.0, min(1.0, scores[top]))
+        return Decision(Intent(top) if top in ("help", "smalltalk", "out_of_scope") else Intent.SMALLTALK, confidence)
+
+    def _question(
+        self, cleaned: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState
+    ) -> Decision:
+        item = target_of(self.spotter, cleaned, tokens, slots, hits, state)
+        if item is None:
+            return Decision(Intent.ITEM_QUESTION, 0.5, question=slots.question)
+        call = PlannedCall(ToolName.ITEM_DETAILS, {"item": item})
+        return Decision(Intent.ITEM_QUESTION, RULE_CONFIDENCE, [call], question=slots.question or "plot")
+
+    def _feedback(self, slots: Slots, hits: list[TitleHit], state: DialogueState) -> Decision | None:
+        if not slots.feedback:
+            return None
+        ref = referenced_item(slots, state, pronoun=True)
+        targets = [title_of(h) for h in hits if h.item] or ([ref.item_id] if ref else [])
+        if not targets:
+            return None
+        signal = str(slots.feedback[0].value)
+        calls = [PlannedCall(ToolName.RECORD_FEEDBACK, {"item": t, "signal": signal}) for t in targets]
+        if signal == "like" and hits and (slots.has("next_request") or not state.last_calls):
+            # likes stated in chat are the user's taste: answer with recommendations at once (cold start)
+            arguments: dict[str, Any] = {"genres": slots.genres, "exclude_genres": slots.exclude_genres}
+            arguments.update(likes=targets, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
+            calls.append(self._call(ToolName.RECOMMEND, arguments))
+            return Decision(Intent.RECOMMEND, RULE_CONFIDENCE, calls)
+        if ref is not None and signal in ("seen", "dislike", "like"):
+            refresh = rerun(
+                self.tools, state, slots, bounds=self.year_bounds, exclude_shown=True, extra_excluded=[ref.item_id]
+            )
+            calls.extend([refresh] if refresh else [])
+        return Decision(Intent.FEEDBACK, RULE_CONFIDENCE, calls)
+
+    def _copy(
+        self, cleaned: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState
+    ) -> Decision:
+        pointed = hits or slots.ordinal is not None or slots.has("singular_ref")
+        item = target_of(self.spotter, cleaned, tokens, slots, hits, state) if pointed else None
+        calls: list[PlannedCall] = []
+        if item is None:
+            calls.append(self._call(ToolName.RECOMMEND, {"genres": slots.genres, "k": 1}))
+            item = TOP_ITEM
+        arguments = {"item": item, "channel": slots.channel, "tone": slots.tone, "audience": slots.audience}
+        calls.append(PlannedCall(ToolName.WRITE_COPY, {k: v for k, v in arguments.items() if v is not None}))
+        return Decision(Intent.MARKETING_COPY, RULE_CONFIDENCE, calls)
+
+    def _simple(
+        self,
+        intent: str,
+        cleaned: str,
+        tokens: list[Token],
+        slots: Slots,
+        hits: list[TitleHit],
+        state: DialogueState,
+        score: float,
+    ) -> Decision:
+        confidence = max(0.0, min(1.0, score))
+        if intent == "profile":
+            return Decision(Intent.PROFILE, confidence, [PlannedCall(ToolName.USER_PROFILE, {})])
+        text = free_text(cleaned, tokens, slots) if intent == "keywords" else None
+        item = None if text else target_of(self.spotter, cleaned, tokens, slots, hits, state)
+        if intent == "keywords":
+            arguments = {"item": item} if item else {"text": text or cleaned}
+            return Decision(Intent.KEYWORDS, confidence, [PlannedCall(ToolName.EXTRACT_KEYWORDS, arguments)])
+        calls = [PlannedCall(ToolName.AUDIENCE_FOR, {"item": item})] if item else []
+        return Decision(Intent.AUDIENCE, confidence, calls)
+
+    def _similar(
+        self, cleaned: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState, top: str
+    ) -> Decision | None:
+        cue_ends = {m.end for m in slots.cues.get("similar", [])}
+        named = [h for h in hits if h.start in cue_ends or h.start - 1 in cue_ends]
+        if named:
+            arguments: dict[str, Any] = {"item": title_of(named[0])}
+            arguments.update({"k": slots.k} if slots.k else {})
+            return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [PlannedCall(ToolName.SIMILAR_ITEMS, arguments)])
+        if not cue_ends and top != "similar":
+            return None
+        ref = referenced_item(slots, state, pronoun=False)
+        if ref is None and len(state.last_items) == 1 and not slots.has("plural_ref"):
+            ref = state.last_items[0]
+        if ref is not None:
+            return Decision(
+                Intent.SIMILAR, RULE_CONFIDENCE, [PlannedCall(ToolName.SIMILAR_ITEMS, {"item": ref.item_id})]
+            )
+        if slots.has("plural_ref") or (top == "similar" and state.last_items and not hits):
+            likes = list(state.stated_likes) or [i.item_id for i in state.last_items[:3]]
+            arguments = {"likes": likes, "exclude_ids": list(state.shown_ids), "genres": slots.genres}
+            return Decision(
+                Intent.SIMILAR,
+                RULE_CONFIDENCE,
+                [self._call(ToolName.RECOMMEND, arguments)],
+            )
+        if top == "similar" or hits:
+            target = target_of(self.spotter, cleaned, tokens, slots, hits, state)
+            if target is not None:
+                return Decision(
+                    Intent.SIMILAR, RULE_CONFIDENCE, [PlannedCall(ToolName.SIMILAR_ITEMS, {"item": target})]
+                )
+        return None
+
+    def _followup(self, slots: Slots, hits: list[TitleHit], state: DialogueState) -> Decision | None:
+        if not state.last_calls or hits or slots.has("similar"):
+            return None
+        older, newer = slots.has("older"), slots.has("newer")
+        more = slots.has("more")
+        refine = slots.has_filters and (not slots.has("request") or slots.has("refine"))
+        if not (more or older or newer or slots.comparative_genres or refine):
+            return None
+        call = rerun(
+            self.tools,
+            state,
+            slots,
+            bounds=self.year_bounds,
+            exclude_shown=more or older or newer,
+            older=older,
+            newer=newer,
+        )
+        if call is None:
+            return None
+        intent = Intent.SEARCH if call.tool == ToolName.SEARCH_CATALOG else Intent.RECOMMEND
+        return Decision(intent, RULE_CONFIDENCE, [call])
+
+    def _list(self, top: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], confidence: float) -> Decision:
+        skip = {i for h in hits for i in range(h.start, h.end)}
+        query = residual(tokens, slots, self.lexicon, skip, keep_genres=False)
+        arguments: dict[str, Any] = {
+            "genres": slots.genres,
+            "exclude_genres": slots.exclude_genres,
+            "year_from": slots.year_from,
+            "year_to": slots.year_to,
+            "k": slots.k,
+        }
+        described = description(tokens, slots)
+        if described or (top == "search" and query):
+            arguments.update(query=described or query, min_rating=slots.min_rating)
+            return Decision(
+                Intent.SEARCH,
+                confidence,
+                [self._call(ToolName.SEARCH_CATALOG, arguments)],
+            )
+        likes = [title_of(h) for h in hits if h.item]
+        arguments.update(query=query, likes=likes)
+        return Decision(
+            Intent.RECOMMEND,
+            confidence,
+            [self._call(ToolName.RECOMMEND, arguments)],
+        )

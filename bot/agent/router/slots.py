@@ -1,0 +1,236 @@
+"""Slot extraction: genres (with negation), years and decades, counts, rating, question kind, feedback, copy options."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.agent.router.phrases import Lexicon, Match, Token
+from store.years import YEAR_DIGITS
+from tools.search import MAX_K
+
+NEGATION_WINDOW = 3
+_YEAR = re.compile(rf"^{YEAR_DIGITS}$")
+_DECADE = re.compile(r"^(?:(1[89]\d0|20\d0)|(\d0))'?s$")
+
+
+@dataclass(slots=True)
+class Slots:
+    """Everything the router found in one message (titles are added by the router)."""
+
+    genres: list[str] = field(default_factory=list)
+    exclude_genres: list[str] = field(default_factory=list)
+    comparative_genres: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    k: int | None = None
+    min_rating: float | None = None
+    question: str | None = None
+    feedback: list[Match] = field(default_factory=list)
+    channel: str | None = None
+    tone: str | None = None
+    audience: str | None = None
+    ordinal: int | None = None
+    cues: dict[str, list[Match]] = field(default_factory=dict)
+    consumed: set[int] = field(default_factory=set)
+
+    def has(self, cue: str) -> bool:
+        return bool(self.cues.get(cue))
+
+    def first(self, cue: str) -> Match | None:
+        found = self.cues.get(cue) or []
+        return found[0] if found else None
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.genres or self.exclude_genres or self.year_from or self.year_to or self.min_rating)
+
+
+def _add(target: list[str], value: str) -> None:
+    if value not in target:
+        target.append(value)
+
+
+def _genres(tokens: list[Token], lexicon: Lexicon, slots: Slots) -> None:
+    negations = lexicon.negation.find(tokens)
+    ends = [
+        m for m in lexicon.cues["negation_end"].find(tokens) if not any(n.start <= m.start < n.end for n in negations)
+    ]
+    stop_at = {m.start for m in ends} | {i for i, t in enumerate(tokens) if t.is_break and t.norm != ","}
+    scope: tuple[int, int] = (-1, -1)  # tokens [start, end) where a genre is negated
+    for negation in negations:
+        slots.consumed.update(range(negation.start, negation.end))
+    for match in lexicon.genres.find(tokens):
+        for negation in negations:
+            if negation.end <= match.start < negation.end + NEGATION_WINDOW:
+                scope = (negation.end, negation.end + NEGATION_WINDOW)
+        blocked = any(scope[0] <= s < match.start for s in stop_at)
+        negated = scope[0] <= match.start < scope[1] and not blocked
+        for name in match.value:
+            _add(slots.exclude_genres if negated else slots.genres, str(name))
+        if negated:
+            scope = (match.end, match.end + NEGATION_WINDOW)
+    slots.genres = [g for g in slots.genres if g not in slots.exclude_genres]
+    for match in lexicon.comparatives.find(tokens):
+        _add(slots.comparative_genres, str(match.value))
+
+
+def _ends_before(matches: list[Match], index: int, tokens: list[Token]) -> bool:
+    """A cue ends right before tokens[index], allowing one "the" in between."""
+    return any(m.end == index or (m.end == index - 1 and tokens[index - 1].norm == "the") for m in matches)
+
+
+def _years(tokens: list[Token], lexicon: Lexicon, slots: Slots, bounds: tuple[int, int]) -> None:
+    after = lexicon.cues["year_after"].find(tokens)
+    before = lexicon.cues["year_before"].find(tokens)
+    trailing = lexicon.cues["year_after_trailing"].find(tokens)
+    decade_words = {m.start: m for m in lexicon.decades.find(tokens)}
+    spans: list[tuple[int, int, int, int]] = []  # (token index, token end, first year, last year)
+    for i, token in enumerate(tokens):
+        if i in decade_words:
+            m = decade_words[i]
+            spans.append((m.start, m.end, int(m.value), int(m.value) + 9))
+        elif _YEAR.match(token.norm):
+            spans.append((i, i + 1, int(token.norm), int(token.norm)))
+        elif match := _DECADE.match(token.norm):
+            start = int(match.group(1)) if match.group(1) else 1900 + int(match.group(2))
+            if not match.group(1) and start < 1920:
+                start += 100
+            spans.append((i, i + 1, start, start + 9))
+    year_from: int | None = None
+    year_to: int | None = None
+    loose: list[int] = []
+    for start, end, first, last in spans:
+        slots.consumed.update(range(start, end))
+        if _ends_before(after, start, tokens) or any(m.start == end for m in trailing):
+            year_from = last + 1 if last > first else first
+        elif _ends_before(before, start, tokens):
+            year_to = first - 1
+        else:
+            loose.extend((first, last))
+    if loose:
+        year_from = min(loose) if year_from is None else year_from
+        year_to = max(loose) if year_to is None else year_to
+    low, high = bounds
+    if year_from is None and year_to is None:
+        if lexicon.cues["recent"].find(tokens) and not slots.has("newer"):
+            year_from = high - lexicon.recent_span
+        elif lexicon.cues["old"].find(tokens) and not slots.has("older"):
+            year_to = lexicon.old_before - 1
+    clamp = lambda y: None if y is None else max(low, min(high, y))  # noqa: E731
+    year_from, year_to = clamp(year_from), clamp(year_to)
+    if year_from is not None and year_to is not None and year_from > year_to:
+        year_from, year_to = year_to, year_from
+    slots.year_from, slots.year_to = year_from, year_to
+
+
+def _count(tokens: list[Token], lexicon: Lexicon, slots: Slots) -> None:
+    before = lexicon.cues["count_before"].find(tokens)
+    after = lexicon.cues["count_after"].find(tokens)
+    numbers = {m.start: m for m in lexicon.numbers.find(tokens)}
+    for i, token in enumerate(tokens):
+        if i in numbers:
+            value, end = int(numbers[i].value), numbers[i].end
+        elif token.norm.isdigit() and len(token.norm) <= 3:
+            value, end = int(token.norm), i + 1
+        else:
+            continue
+        if any(m.start == 0 for m in lexicon.cues["not_count_after"].find(tokens[end : end + 2])):
+            continue
+        genre_next = any(m.start == 0 for m in lexicon.genres.find(tokens[end : end + 3]))
+        if _ends_before(before, i, tokens) or any(m.start == end for m in after) or genre_next:
+            slots.k = max(1, min(MAX_K, value))
+            slots.consumed.update(range(i, end))
+            return
+
+
+def _after_cue(text: str, tokens: list[Token], match: Match | None) -> str | None:
+    """The raw text after a cue up to the next sentence break."""
+    if match is None or match.end >= len(tokens):
+        return None
+    end = match.end
+    while end < len(tokens) and tokens[end].norm not in ".!?;":
+        end += 1
+    if end == match.end:
+        return None
+    return text[tokens[match.end].start : tokens[end - 1].end].strip(" ,:") or None
+
+
+def extract(text: str, tokens: list[Token], lexicon: Lexicon, bounds: tuple[int, int]) -> Slots:
+    """All slots of one cleaned message; bounds are the catalog's (min year, max year)."""
+    slots = Slots()
+    for name, matcher in lexicon.cues.items():
+        found = matcher.find(tokens)
+        if found:
+            slots.cues[name] = found
+    slots.cues["intent"] = lexicon.intent_cues.find(tokens)
+    _genres(tokens, lexicon, slots)
+    _years(tokens, lexicon, slots, bounds)
+    _count(tokens, lexicon, slots)
+    if slots.has("min_rating"):
+        slots.min_rating = lexicon.min_rating_value
+    question = lexicon.question.find(tokens)
+    slots.question = str(question[0].value) if question else None
+    slots.cues["question"] = question
+    slots.feedback = lexicon.feedback.find(tokens)
+    channel = lexicon.channel.find(tokens)
+    slots.channel = str(channel[0].value) if channel else None
+    tone = slots.first("tone")
+    slots.tone = tokens[tone.start].norm if tone else None
+    slots.audience = _after_cue(text, tokens, slots.first("audience_cue"))
+    ordinal = lexicon.ordinals.find(tokens)
+    slots.ordinal = int(ordinal[0].value) if ordinal else None
+    for matches in (lexicon.genres.find(tokens), question, channel, ordinal, slots.feedback):
+        for m in matches:
+            slots.consumed.update(range(m.start, m.end))
+    return slots
+
+
+def residual(tokens: list[Token], slots: Slots, lexicon: Lexicon, skip: set[int], keep_genres: bool) -> str | None:
+    """The content words left over once cues, filters and stopwords are removed (a query for the tools)."""
+    genre_tokens = {i for m in lexicon.genres.find(tokens) for i in range(m.start, m.end)}
+    words = []
+    for i, token in enumerate(tokens):
+        if token.is_break or i in skip or token.norm in lexicon.stopwords or token.norm.isdigit():
+            continue
+        if i in genre_tokens:
+            if keep_genres:
+                words.append(token.raw)
+            continue
+        if i in slots.consumed or token.norm in lexicon.vocabulary:
+            continue
+        words.append(token.raw)
+    return " ".join(words) or None
+
+
+def free_text(cleaned: str, tokens: list[Token], slots: Slots) -> str | None:
+    """Text to extract keywords from: after "from this text" or after a colon."""
+    cue = slots.first("keywords_text")
+    colon = next((t for t in tokens if t.norm == ":"), None)
+    if colon is not None:
+        text = cleaned[colon.end :].strip()
+        return text or None
+    if cue is not None and cue.end < len(tokens):
+        return cleaned[tokens[cue.end].start :].strip() or None
+    return None
+
+
+def described_search(slots: Slots, title_starts: list[int]) -> bool:
+    """A search by description ("a movie about climbing Everest"): titles after the cue are not the subject."""
+    cue = slots.first("search_cue")
+    if cue is None:
+        return False
+    asks = [m for name in ("request", "search_verb") for m in slots.cues.get(name, []) if m.end <= cue.start]
+    return bool(asks) and all(start >= cue.start for start in title_starts)
+
+
+def description(tokens: list[Token], slots: Slots) -> str | None:
+    """What a search describes: the words from the first search cue ("about", "set on") to the sentence end."""
+    cue = slots.first("search_cue")
+    if cue is None:
+        return None
+    end = cue.end
+    while end < len(tokens) and tokens[end].norm not in ".!?;":
+        end += 1
+    words = [t.raw for t in tokens[cue.start : end] if not t.is_break]
+    return " ".join(words) if end > cue.end else None

@@ -1,0 +1,76 @@
+"""The facade every surface (HTTP API, Gradio UI, widget, CLI, dialogue runner) talks to.
+
+bot/composition.py builds the real one (`Concierge`); tests may pass any object with these methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, Protocol
+
+from bot.agent.events import ReplyMode, TurnEvent
+from tools.chat_model import Message
+from tools.context import Role
+
+Signal = Literal["like", "dislike", "seen"]
+
+
+class SessionNotFound(LookupError):
+    """No such session (or it belongs to another user: callers must not be able to tell the difference)."""
+
+
+class ConversationTooLong(ValueError):
+    """The session already holds settings.max_messages messages."""
+
+
+class ChatBackend(Protocol):
+    def ready(self) -> bool:
+        """True once catalog, stores and models are loaded (GET /healthz answers 200)."""
+        ...
+
+    def unavailable_reason(self) -> str | None:
+        """Why turns cannot be served right now (e.g. the catalog store is unreachable), or None."""
+        ...
+
+    def create_session(self, user_id: str) -> str:
+        """A new session owned by user_id; returns its id."""
+        ...
+
+    def session_messages(self, user_id: str, session_id: str) -> list[dict[str, Any]]:
+        """The transcript of a session of this user (role, content, items, ...). Raises SessionNotFound."""
+        ...
+
+    def run_turn(
+        self,
+        *,
+        user_id: str,
+        text: str,
+        session_id: str | None = None,
+        role: Role = "user",
+        reply_mode: ReplyMode | None = None,
+        max_items: int | None = None,
+        history: Sequence[Message] | None = None,
+    ) -> Iterator[TurnEvent]:
+        """Run one turn; yields events and ends with TurnDone.
+
+        session_id None = a fresh session is created (its id is in TurnDone.result.session_id).
+        history: earlier messages supplied by the caller (OpenAI-compatible endpoint) instead of a stored session.
+        Raises SessionNotFound for a session of another user.
+        """
+        ...
+
+    def record_feedback(self, user_id: str, item_id: str, signal: Signal) -> dict[str, Any]:
+        """Store feedback; returns {"item_id", "signal", "title"}. Raises KeyError for an unknown item."""
+        ...
+
+    def profile(self, user_id: str) -> dict[str, Any]:
+        """The user's profile (structured: top_genres [{genre, weight}], decades, favourites, summary, counts)."""
+        ...
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Delete everything of this user in every store; returns rows deleted per store."""
+        ...
+
+    def demo_users(self) -> list[str]:
+        """Ids of the demo (MovieLens) users, for the UI's picker in demo mode."""
+        ...

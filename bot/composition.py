@@ -1,0 +1,248 @@
+"""The composition root: builds stores, models, tools and the loop from one Settings.
+
+Tests swap pieces through `Overrides` (a scripted LLM, a fake embedder, a small catalog).
+Heavy things (embedder, catalog index, LLM, recommender weights) load once per process, on first use.
+`bot.concierge.build_backend` wraps the parts in the facade every surface talks to.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from bot.agent.loop import AgentLoop
+from bot.agent.native_planner import NativePlanner
+from bot.agent.replies import ReplyWriter
+from bot.agent.router.routing import Router
+from bot.agent.toolbox import Toolbox
+from bot.config import Settings
+from bot.guard import check_copy
+from bot.llm.factory import build_chat_model
+from prompts import Prompts
+from store.catalog import CatalogStore
+from store.catalog_watch import CatalogWatch
+from store.embedder import Embedder, MiniLMEmbedder
+from store.history import HistoryStore
+from store.sessions import SessionStore
+from tools.chat_model import ChatModel, LLMError
+from tools.context import Role, ToolContext
+from tools.recommender.ease import ModelNotTrained
+from tools.recommender.engine import Recommender
+from tools.registry import ToolRegistry, default_tools
+from tools.titles import TitleIndex
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# Parts built from the catalog snapshot: rebuilt when a new catalog goes live.
+CATALOG_DERIVED = ("catalog", "titles", "recommender", "router", "loop")
+
+
+@dataclass(slots=True)
+class Overrides:
+    """Pieces a test (or an embedding application) supplies instead of the defaults."""
+
+    embedder: Embedder | None = None
+    catalog: CatalogStore | None = None
+    history: HistoryStore | None = None
+    recommender: Recommender | None = None
+    titles: TitleIndex | None = None
+    router: Router | None = None
+    llm: ChatModel | None = None
+    tools: ToolRegistry | None = None
+    canary: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Components:
+    """Lazily built, process-wide shared parts. Thread-safe: each part is built once."""
+
+    def __init__(self, settings: Settings, overrides: Overrides | None = None) -> None:
+        self.settings = settings
+        self.overrides = overrides or Overrides()
+        self._lock = threading.RLock()
+        self._llm_failed: str | None = None
+        self._built: dict[str, Any] = {}
+        self._catalog_source: str | None = None  # the live collection the snapshot was loaded from (server mode)
+        self.catalog_watch: CatalogWatch | None = None
+        if settings.chroma_url and self.overrides.catalog is None:
+            self.catalog_watch = CatalogWatch(settings.chroma, settings.catalog_check_s)
+
+    def _once(self, name: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+            return self._built[name]
+
+    def check_catalog(self) -> None:
+        """Server mode: raise CatalogUnavailable while the Chroma server is unreachable; when another process has
+        ingested a new catalog since the snapshot was loaded, drop the snapshot and what was built from it."""
+        if self.catalog_watch is None:
+            return
+        live = self.catalog_watch.live_collection()
+        with self._lock:
+            if "catalog" in self._built and live != self._catalog_source:
+                log.info("catalog: live collection is now %s (was %s): reloading", live, self._catalog_source)
+                for name in CATALOG_DERIVED:
+                    self._built.pop(name, None)
+
+    def is_built(self, *names: str) -> bool:
+        """True when every named part has been built (used by readiness checks)."""
+        return all(name in self._built for name in names)
+
+    @property
+    def embedder(self) -> Embedder:
+        def build() -> Embedder:
+            if self.overrides.embedder is not None:
+                return self.overrides.embedder
+            return MiniLMEmbedder(self.settings.embed_dtype)
+
+        return self._once("embedder", build)
+
+    @property
+    def catalog(self) -> CatalogStore:
+        def build() -> CatalogStore:
+            if self.overrides.catalog is not None:
+                return self.overrides.catalog
+            if self.catalog_watch is not None:
+                self._catalog_source = self.catalog_watch.live_collection()
+            return CatalogStore.open(self.settings.chroma, self.embedder)
+
+        return self._once("catalog", build)
+
+    @property
+    def titles(self) -> TitleIndex:
+        def build() -> TitleIndex:
+            if self.overrides.titles is not None:
+                return self.overrides.titles
+            return TitleIndex(self.catalog.items())
+
+        return self._once("titles", build)
+
+    @property
+    def history(self) -> HistoryStore:
+        def build() -> HistoryStore:
+            if self.overrides.history is not None:
+                return self.overrides.history
+            return HistoryStore(self.settings.history_path)
+
+        return self._once("history", build)
+
+    @property
+    def sessions(self) -> SessionStore:
+        return self._once("sessions", lambda: SessionStore(self.settings.home / "sessions.sqlite3"))
+
+    @property
+    def recommender(self) -> Recommender | None:
+        def build() -> Recommender | None:
+            if self.overrides.recommender is not None:
+                return self.overrides.recommender
+
+            try:
+                return Recommender.load(self.settings.models_dir, self.settings.rules_file, self.catalog)
+            except ModelNotTrained as exc:
+                log.error("%s", exc)
+                return None
+
+        return self._once("recommender", build)
+
+    def llm(self) -> ChatModel | None:
+        """The chat model, loaded on first use; None (and a logged reason) when it cannot be loaded."""
+        if self.overrides.llm is not None:
+            return self.overrides.llm
+
+        def build() -> ChatModel | None:
+            try:
+                return build_chat_model(self.settings)
+            except (LLMError, OSError, ValueError) as exc:
+                self._llm_failed = f"{type(exc).__name__}: {exc}"
+                log.error("LLM backend could not be loaded: %s", self._llm_failed)
+                return None
+
+        return self._once("llm", build)
+
+    @property
+    def prompts(self) -> Prompts:
+        return self._once("prompts", Prompts)
+
+    @property
+    def toolbox(self) -> Toolbox:
+        return self._once("toolbox", lambda: Toolbox(self.overrides.tools or default_tools()))
+
+    @property
+    def router(self) -> Router:
+        def build() -> Router:
+            if self.overrides.router is not None:
+                return self.overrides.router
+            return Router(self.embedder, self.titles, tools=self.toolbox.registry)
+
+        return self._once("router", build)
+
+    def planner_for_backend(self) -> str:
+        """The planner to use: the setting, or by the backend's capability when it is auto."""
+        if self.settings.planner != "auto":
+            return self.settings.planner
+        if self.overrides.llm is not None:
+            return "native" if self.overrides.llm.supports_tools else "router"
+        uses_server = self.settings.llm_backend == "openai" or (
+            self.settings.llm_backend == "auto" and self.settings.llm_base_url
+        )
+        return "native" if uses_server else "router"
+
+    @property
+    def loop(self) -> AgentLoop:
+        def build() -> AgentLoop:
+            replies = ReplyWriter(
+                self.prompts,
+                self.toolbox.registry,
+                self.llm,
+                llm_timeout_s=self.settings.llm_timeout_s,
+                llm_max_tokens=self.settings.llm_max_tokens,
+                canary=self.overrides.canary,
+            )
+            native = NativePlanner(
+                self.toolbox,
+                self.prompts,
+                self.llm,
+                timeout_s=self.settings.llm_timeout_s,
+                max_tokens=max(self.settings.llm_max_tokens, 256),
+                canary=self.overrides.canary,
+            )
+            return AgentLoop(self.toolbox, self.router, replies, native, self.settings.max_steps)
+
+        return self._once("loop", build)
+
+    def tool_context(
+        self,
+        user_id: str,
+        role: Role = "user",
+        *,
+        llm: ChatModel | None = None,
+        stated_likes: list[str] | None = None,
+        with_recommender: bool = True,
+    ) -> ToolContext:
+        """What a tool call of this user gets: the stores, the recommender (loading its weights is skipped for
+        commands that never recommend), the LLM if the turn may use one."""
+        return ToolContext(
+            catalog=self.catalog,
+            history=self.history,
+            embedder=self.embedder,
+            titles=self.titles,
+            user_id=user_id,
+            role=role,
+            recommender=self.recommender if with_recommender else None,
+            llm=llm,
+            stated_likes=list(stated_likes or []),
+            llm_timeout_s=self.settings.llm_timeout_s,
+            copy_check=check_copy,
+        )
+
+    def warm_up(self) -> None:
+        """Load everything a turn needs (used before reporting ready)."""
+        _ = (self.catalog, self.titles, self.history, self.recommender, self.router, self.loop, self.sessions)
+
+
+def build_components(settings: Settings | None = None, overrides: Overrides | None = None) -> Components:
+    return Components(settings or Settings(), overrides)

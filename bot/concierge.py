@@ -1,0 +1,193 @@
+"""Concierge: the ChatBackend facade over the loop and the stores (sessions, history, profile)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from bot.agent.decision import DialogueState
+from bot.agent.dialogue_state import advance_state, state_from_dict, state_to_dict
+from bot.agent.events import ReplyMode, TurnDone, TurnEvent
+from bot.agent.turn import TurnRequest
+from bot.backend import ConversationTooLong, SessionNotFound, Signal
+from bot.composition import Components, Overrides, build_components
+from bot.config import Settings
+from store.chroma_client import CatalogUnavailable
+from tools.chat_model import ChatModel, LLMDelta, LLMError, Message
+from tools.context import Role, ToolContext
+from tools.profile import user_profile
+from tools.results import ToolInputError
+
+log = logging.getLogger(__name__)
+
+
+class LazyChatModel:
+    """A ChatModel that loads the real one on first use (template-only turns never load it)."""
+
+    def __init__(self, components: Components) -> None:
+        self._components = components
+
+    def _model(self) -> ChatModel:
+        model = self._components.llm()
+        if model is None:
+            raise LLMError("the LLM backend is not available")
+        return model
+
+    @property
+    def name(self) -> str:
+        return self._model().name
+
+    @property
+    def supports_tools(self) -> bool:
+        return self._model().supports_tools
+
+    def stream(self, messages: Sequence[Message], **kwargs: Any) -> Iterator[LLMDelta]:
+        return self._model().stream(messages, **kwargs)
+
+
+class Concierge:
+    """Implements bot.backend.ChatBackend."""
+
+    def __init__(self, components: Components) -> None:
+        self.components = components
+        self.settings = components.settings
+        self._lazy_llm = LazyChatModel(components)
+        self._warm_up_error: str | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def ready(self) -> bool:
+        return self.components.is_built("catalog", "titles", "history", "router", "loop")
+
+    def warm_up(self) -> None:
+        """Load everything; on failure the reason is kept for unavailable_reason() and the error re-raised."""
+        try:
+            self.components.warm_up()
+        except Exception as exc:
+            self._warm_up_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self._warm_up_error = None
+
+    def unavailable_reason(self) -> str | None:
+        """Why turns cannot be served now (the last warm-up failure, an unreachable Chroma server), or None."""
+        if not self.ready():
+            return self._warm_up_error
+        try:
+            self.components.check_catalog()
+        except CatalogUnavailable as exc:
+            return str(exc)
+        return None
+
+    # ---- sessions ----------------------------------------------------------------------------
+    def create_session(self, user_id: str) -> str:
+        return self.components.sessions.create(user_id)
+
+    def session_messages(self, user_id: str, session_id: str) -> list[dict[str, Any]]:
+        messages = self.components.sessions.messages(user_id, session_id)
+        if messages is None:
+            raise SessionNotFound(session_id)
+        return messages
+
+    def context(
+        self, user_id: str, role: Role, *, with_llm: bool, stated_likes: list[str] | None = None
+    ) -> ToolContext:
+        llm = self._lazy_llm if with_llm else None
+        return self.components.tool_context(user_id, role, llm=llm, stated_likes=stated_likes)
+
+    def run_turn(
+        self,
+        *,
+        user_id: str,
+        text: str,
+        session_id: str | None = None,
+        role: Role = "user",
+        reply_mode: ReplyMode | None = None,
+        max_items: int | None = None,
+        history: Sequence[Message] | None = None,
+    ) -> Iterator[TurnEvent]:
+        self.components.check_catalog()
+        sessions = self.components.sessions
+        if session_id is None:
+            session_id = sessions.create(user_id)
+            raw_state: dict[str, Any] | None = {}
+        else:
+            raw_state = sessions.load_state(user_id, session_id)
+            if raw_state is None:
+                raise SessionNotFound(session_id)
+            if sessions.message_count(user_id, session_id) + 2 > self.settings.max_messages:
+                raise ConversationTooLong(f"a conversation holds at most {self.settings.max_messages} messages")
+        state = state_from_dict(raw_state or {})
+        mode: ReplyMode = reply_mode or self.settings.reply_mode
+        planner = self.components.planner_for_backend()
+        ctx = self.context(user_id, role, with_llm=mode == "llm", stated_likes=state.stated_likes)
+        request = TurnRequest(
+            ctx=ctx,
+            text=text,
+            session_id=session_id,
+            state=state,
+            reply_mode=mode,
+            planner="native" if planner == "native" else "router",
+            max_items=max(1, min(max_items or self.settings.max_items, 50)),
+            history=list(history or []),
+        )
+        for event in self.components.loop.run(request):
+            if isinstance(event, TurnDone):
+                self._persist(user_id, session_id, text, event, state)
+            yield event
+
+    def _persist(self, user_id: str, session_id: str, text: str, done: TurnDone, state: DialogueState) -> None:
+        result = done.result
+        advance_state(state, result, self.components.toolbox.registry, self._resolve_id)
+        self.components.sessions.append_turn(
+            user_id,
+            session_id,
+            [
+                ("user", text, {}),
+                (
+                    "assistant",
+                    result.reply,
+                    {
+                        "items": [i.to_dict() for i in result.items],
+                        "tool_calls": [c.to_dict() for c in result.tool_calls],
+                        "intent": result.intent,
+                        "reply_mode_used": result.reply_mode_used,
+                    },
+                ),
+            ],
+            state_to_dict(state),
+        )
+
+    def _resolve_id(self, ref: str) -> str | None:
+        try:
+            return self.components.titles.resolve(ref).item_id
+        except ToolInputError:
+            return None
+
+    # ---- feedback, profile, privacy ----------------------------------------------------------
+    def record_feedback(self, user_id: str, item_id: str, signal: Signal) -> dict[str, Any]:
+        self.components.check_catalog()
+        item = self.components.catalog.get(item_id)
+        if item is None:
+            raise KeyError(item_id)
+        self.components.history.add_event(user_id, item_id, signal)
+        return {"item_id": item_id, "signal": signal, "title": item.label}
+
+    def profile(self, user_id: str) -> dict[str, Any]:
+        self.components.check_catalog()
+        result = user_profile(self.context(user_id, "user", with_llm=False))
+        return {**result.data, "summary": result.data.get("summary", result.summary)}
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        deleted = {"history_events": self.components.history.delete_user(user_id)}
+        deleted.update(self.components.sessions.delete_user(user_id))
+        return deleted
+
+    def demo_users(self) -> list[str]:
+        users = self.components.history.users()
+        demo = [u for u in users if self.components.history.is_demo_user(u)]
+        return sorted(demo, key=lambda u: (len(u), u))
+
+
+def build_backend(settings: Settings | None = None, overrides: Overrides | None = None) -> Concierge:
+    """The ChatBackend every surface uses, over parts built from settings (and any overrides)."""
+    return Concierge(build_components(settings, overrides))

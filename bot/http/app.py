@@ -1,0 +1,144 @@
+"""The HTTP service: one FastAPI app for the API, the widget's files and (mounted at / by gradio_ui) the chat UI.
+
+    app = create_app(settings, backend)          # API + widget, documented at /docs
+    app = bot.http.gradio_ui.mount_ui(app, settings, backend)  # the Gradio UI at /
+
+Routes: GET /healthz; POST /v1/chat/completions (OpenAI-compatible); /api/v1/sessions..., /api/v1/feedback,
+/api/v1/me/profile, DELETE /api/v1/me; GET /widget.js, /widget.css.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.backend import ChatBackend
+from bot.config import Settings
+from bot.http.auth import jwt_secret
+from bot.http.deps import TOKEN_HEADER, ApiContext
+from bot.http.errors import ApiError, error_response, install_error_handlers
+from bot.http.limits import RateLimiter
+from bot.http.openai_routes import openai_router
+from bot.http.session_routes import sessions_router
+
+STATIC = Path(__file__).resolve().parent / "static"
+VERSION = "0.1.0"
+
+
+class SecurityHeaders:
+    """Adds CSP frame-ancestors (only 'self' and the allowed origins may frame our pages) and nosniff."""
+
+    def __init__(self, app: ASGIApp, allowed_origins: list[str]) -> None:
+        self.app = app
+        self.csp = "frame-ancestors " + " ".join(["'self'", *allowed_origins])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = self.csp
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodySizeGuard:
+    """A JSON 413 when the body is over max_bytes: by Content-Length up front, else while it is read."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = f"the request body is over {self.max_bytes} bytes"
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await error_response(413, "body_too_large", message)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            event = await receive()
+            received += len(event.get("body", b""))
+            if received > self.max_bytes:
+                raise ApiError(413, "body_too_large", message)  # an HTTPException: routes turn it into JSON
+            return event
+
+        await self.app(scope, limited_receive, send)
+
+
+def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
+    """The app. The backend may still be loading: /healthz and the API say 503 until backend.ready().
+
+    Raises bot.http.auth.AuthError at once when auth=jwt and CONCIERGE_JWT_SECRET is missing or too short.
+    """
+    api = ApiContext(settings, backend, jwt_secret(settings), RateLimiter(settings.rate_per_minute))
+    app = FastAPI(
+        title="Concierge",
+        version=VERSION,
+        description=(
+            "Conversational recommendations over the catalog. Authenticate with `Authorization: Bearer <JWT>` "
+            "(HS256, user id in `sub`, optional `role`). In demo mode, `X-Demo-User: <MovieLens user id>` acts "
+            "as a demo user; without either (when anonymous visitors are allowed) each call is a fresh visitor "
+            f"whose token comes back in the `{TOKEN_HEADER}` header. Errors: "
+            '`{"error": {"code", "message"}}` with a 4xx status.'
+        ),
+    )
+    app.state.concierge = api  # bot.http.gradio_ui.mount_ui shares the rate limiter
+    install_error_handlers(app)
+
+    not_ready = {"status": "unavailable", "reason": "the catalog store (Chroma server) is unreachable: ConnectError"}
+    health_503 = {
+        "description": "Loading, or unavailable with the reason",
+        "content": {"application/json": {"example": not_ready}},
+    }
+
+    @app.get("/healthz", tags=["service"], summary="Liveness and readiness", responses={503: health_503})
+    def healthz() -> JSONResponse:
+        """200 {"status": "ok", ...} when turns can be served; else 503 {"status": "loading" | "unavailable",
+        "reason"} (still loading, or a store it needs, such as the Chroma server, is unreachable)."""
+        reason = backend.unavailable_reason()
+        if backend.ready() and reason is None:
+            return JSONResponse({"status": "ok", "version": VERSION, "auth": settings.auth})
+        status = "unavailable" if backend.ready() or reason else "loading"
+        return JSONResponse({"status": status, "reason": reason}, status_code=503, headers={"Retry-After": "5"})
+
+    app.include_router(sessions_router(api))
+    app.include_router(openai_router(api))
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget_js() -> FileResponse:
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/widget.css", include_in_schema=False)
+    def widget_css() -> FileResponse:
+        return FileResponse(STATIC / "widget.css", media_type="text/css", headers={"Cache-Control": "no-cache"})
+
+    # Outermost last: security headers -> CORS (so errors carry CORS headers too) -> body size guard -> routes.
+    app.add_middleware(BodySizeGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.allowed_origins),
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=[TOKEN_HEADER, "Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeaders, allowed_origins=list(settings.allowed_origins))
+    return app

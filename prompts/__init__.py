@@ -1,0 +1,51 @@
+"""The product's prompt and reply-template files, shipped as package data.
+
+Rendered with Jinja2 `StrictUndefined`: a missing variable fails loudly. Files are read with
+`importlib.resources`, so a non-editable install (a wheel) finds them as well as a checkout does.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
+
+
+class PackageLoader(BaseLoader):
+    """Loads templates from a Traversable folder (a package's resources)."""
+
+    def __init__(self, folder: Traversable) -> None:
+        self.folder = folder
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Any]:
+        node = self.folder
+        for part in template.split("/"):
+            node = node.joinpath(part)
+        if not node.is_file():
+            raise TemplateNotFound(template)
+        return node.read_text(encoding="utf-8"), None, lambda: True
+
+
+class Prompts:
+    """Loads and renders the prompt files of one folder (by default, this package's)."""
+
+    def __init__(self, folder: Traversable | None = None) -> None:
+        self.folder = folder if folder is not None else resources.files(__name__)
+        self._env = Environment(
+            loader=PackageLoader(self.folder),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            trim_blocks=False,
+        )
+
+    def render(self, name: str, **variables: Any) -> str:
+        return self._env.get_template(name).render(**variables).strip()
+
+    def template_reply(self, intent: str, **variables: Any) -> str:
+        return self.render(f"templates/{intent}.j2", **variables)
+
+
+__all__ = ["Prompts"]

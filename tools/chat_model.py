@@ -1,0 +1,78 @@
+"""The interface every LLM backend implements (embedded SmolLM2, OpenAI-compatible, scripted)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+# A chat message in OpenAI form: {"role": "system"|"user"|"assistant"|"tool", "content": str, ...}
+Message = dict[str, Any]
+
+
+class LLMError(RuntimeError):
+    """The backend failed: unreachable, timed out, bad answer. The loop falls back to a template."""
+
+
+class LLMTimeout(LLMError):
+    """The backend did not answer within its timeout."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallRequest:
+    """A tool call the model asked for (native tool calling)."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LLMDelta:
+    """One piece of a streamed answer: text, or (at the end) tool calls."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCallRequest, ...] = ()
+
+
+@dataclass(slots=True)
+class LLMReply:
+    text: str = ""
+    tool_calls: list[ToolCallRequest] = field(default_factory=list)
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """A chat model. `stream` yields deltas; it raises LLMError (or LLMTimeout) on failure."""
+
+    @property
+    def name(self) -> str:
+        """The model's name (for logs and traces)."""
+        ...
+
+    @property
+    def supports_tools(self) -> bool:
+        """True when the model can choose tools itself (native tool calling)."""
+        ...
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[dict[str, Any]] | None = None,
+        max_tokens: int = 120,
+        temperature: float = 0.0,
+        timeout_s: float = 30.0,
+    ) -> Iterator[LLMDelta]: ...
+
+
+def complete(model: ChatModel, messages: Sequence[Message], **kwargs: Any) -> LLMReply:
+    """Run `stream` to the end and collect the text and tool calls."""
+    reply = LLMReply()
+    chunks: list[str] = []
+    for delta in model.stream(messages, **kwargs):
+        if delta.text:
+            chunks.append(delta.text)
+        reply.tool_calls.extend(delta.tool_calls)
+    reply.text = "".join(chunks)
+    return reply

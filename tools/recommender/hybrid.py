@@ -1,0 +1,216 @@
+"""The hybrid ranker: EASE collaborative scores + content similarity + query + popularity + rules, then MMR.
+
+Every returned item carries its provenance; the collaborative part is an exact sum over history items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tools.recommender.ease import EaseModel
+from tools.recommender.rules import Rules
+from tools.results import ScoredItem
+
+if TYPE_CHECKING:
+    from store.catalog import CatalogStore
+
+POOL = 60
+TOP_CONTRIBUTORS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class HybridWeights:
+    collaborative: float = 1.0
+    content: float = 0.35
+    content_cold: float = 1.2
+    query: float = 2.0
+    popularity: float = 0.04
+    cold_history: int = 10  # at most this many liked items = a cold user
+    mmr_lambda: float = 0.8
+
+
+@dataclass(slots=True)
+class RankRequest:
+    history: dict[str, float]  # liked item id -> weight
+    keep: np.ndarray  # bool mask aligned with catalog.items(), filters already applied
+    k: int = 10
+    query_vector: np.ndarray | None = None
+    query_text: str | None = None
+    genres: Sequence[str] = ()
+    diversify: bool = True
+    provenance: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class HybridRanker:
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        ease: EaseModel | None,
+        weights: HybridWeights | None = None,
+        rules: Rules | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.ease = ease
+        self.weights = weights or HybridWeights()
+        self.rules = rules or Rules()
+        items = catalog.items()
+        counts = np.array([item.rating_count for item in items], dtype=np.float32)
+        means = np.array([item.rating_mean or 0.0 for item in items], dtype=np.float32)
+        pop = np.log1p(counts) * np.clip(means - 2.5, 0.0, None)
+        self.popularity = pop / pop.max() if pop.max() > 0 else pop
+        self._ease_cols = (
+            np.array([catalog.index_of(i) for i in ease.item_ids], dtype=np.int64) if ease is not None else None
+        )
+
+    # ---- score parts -------------------------------------------------------------------------
+    def collaborative(self, history: dict[str, float]) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """Catalog-aligned EASE scores, the history items used, and their per-item contributions."""
+        scores = np.zeros(self.catalog.count(), dtype=np.float32)
+        if self.ease is None or self._ease_cols is None or not history:
+            return scores, [], np.zeros((0, 0), dtype=np.float32)
+        used, contributions = self.ease.contributions(history)
+        if used:
+            scores[self._ease_cols] = contributions.sum(axis=0)
+        return scores, used, contributions
+
+    def content(self, history: dict[str, float]) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+        liked = [i for i in history if self.catalog.get(i) is not None]
+        if not liked:
+            return np.zeros(self.catalog.count(), dtype=np.float32), None, []
+        vectors = self.catalog.vectors(liked)
+        weights = np.array([history[i] for i in liked], dtype=np.float32)[:, None]
+        profile = (vectors * weights).sum(axis=0)
+        norm = float(np.linalg.norm(profile))
+        profile = profile / norm if norm else profile
+        return self.catalog.matrix @ profile, vectors, liked
+
+    # ---- ranking -----------------------------------------------------------------------------
+    def rank(self, request: RankRequest) -> list[ScoredItem]:
+        w = self.weights
+        keep = request.keep.copy()
+        for item_id in list(request.history) + sorted(self.rules.excluded):
+            index = self.catalog.position(item_id)
+            if index is not None:
+                keep[index] = False
+        candidates = np.flatnonzero(keep)
+        if candidates.size == 0:
+            return []
+        collab, used, contributions = self.collaborative(request.history)
+        content, liked_vectors, liked_ids = self.content(request.history)
+        cold = len(request.history) <= w.cold_history
+        scale = float(np.abs(collab[candidates]).max()) if used else 0.0
+        collab_n = collab / scale if scale > 0 else collab
+        score = w.collaborative * collab_n + (w.content_cold if cold else w.content) * content
+        query = np.zeros_like(score)
+        if request.query_vector is not None:
+            query = self.catalog.matrix @ request.query_vector
+            score = score + w.query * query
+        score = score + w.popularity * (3.0 if not request.history else 1.0) * self.popularity
+        boosts = np.zeros_like(score)
+        for boost in self.rules.boosts:
+            for item_id in boost.item_ids:
+                index = self.catalog.position(item_id)
+                if index is not None:
+                    boosts[index] += boost.weight
+        score = score + boosts
+        pool = candidates[np.argsort(-score[candidates], kind="stable")[: max(POOL, request.k * 4)]]
+        chosen = self._mmr(pool, score, request.k) if request.diversify else list(pool[: request.k])
+        pinned = [p for p in (self.catalog.position(i) for i in self.rules.pinned) if p is not None and keep[p]]
+        chosen = [*pinned, *[c for c in chosen if c not in pinned]][: request.k]
+        if not request.provenance:
+            return [ScoredItem(self.catalog.items()[i], float(score[i])) for i in chosen]
+        parts = {"collab": collab, "collab_n": collab_n, "content": content, "query": query, "boosts": boosts}
+        return [
+            self._explain(
+                int(i), float(score[i]), request, parts, used, contributions, liked_vectors, liked_ids, i in pinned
+            )
+            for i in chosen
+        ]
+
+    def _mmr(self, pool: np.ndarray, score: np.ndarray, k: int) -> list[int]:
+        """Maximal marginal relevance: trade relevance for novelty against the items already chosen."""
+        lam = self.weights.mmr_lambda
+        vectors = self.catalog.matrix[pool]
+        relevance = score[pool]
+        spread = float(relevance.max() - relevance.min()) or 1.0
+        relevance = (relevance - relevance.min()) / spread
+        chosen: list[int] = []
+        max_sim = np.full(len(pool), -np.inf, dtype=np.float32)
+        available = np.ones(len(pool), dtype=bool)
+        for _ in range(min(k, len(pool))):
+            penalty = np.where(np.isfinite(max_sim), max_sim, 0.0)
+            value = np.where(available, lam * relevance - (1.0 - lam) * penalty, -np.inf)
+            best = int(np.argmax(value))
+            chosen.append(int(pool[best]))
+            available[best] = False
+            max_sim = np.maximum(max_sim, vectors @ vectors[best])
+        return chosen
+
+    def _explain(
+        self,
+        index: int,
+        score: float,
+        request: RankRequest,
+        parts: dict[str, np.ndarray],
+        used: list[str],
+        contributions: np.ndarray,
+        liked_vectors: np.ndarray | None,
+        liked_ids: list[str],
+        pinned: bool,
+    ) -> ScoredItem:
+        item = self.catalog.items()[index]
+        provenance: dict[str, Any] = {"score_parts": {k: round(float(v[index]), 6) for k, v in parts.items()}}
+        liked: list[dict[str, Any]] = []
+        if used and self.ease is not None and item.item_id in self.ease.index:
+            column = contributions[:, self.ease.index[item.item_id]]
+            order = np.argsort(-column)
+            for j in order[:TOP_CONTRIBUTORS]:
+                if column[j] <= 0:
+                    break
+                source = self.catalog.get(used[j])
+                liked.append(
+                    {"item_id": used[j], "title": source.label if source else used[j], "contribution": float(column[j])}
+                )
+            listed = sum(entry["contribution"] for entry in liked)
+            provenance["collaborative"] = float(column.sum())
+            provenance["collaborative_rest"] = float(column.sum()) - listed
+        provenance["liked_items"] = liked
+        if liked_vectors is not None and len(liked_ids):
+            sims = liked_vectors @ self.catalog.matrix[index]
+            anchor = int(np.argmax(sims))
+            source = self.catalog.get(liked_ids[anchor])
+            provenance["content_similarity"] = {
+                "to": source.label if source else liked_ids[anchor],
+                "similarity": round(float(sims[anchor]), 4),
+            }
+        matched = [g for g in request.genres if g in item.genres]
+        provenance["matched_genres"] = matched
+        if request.query_text:
+            provenance["query"] = request.query_text
+            provenance["query_similarity"] = round(float(parts["query"][index]), 4)
+        rules = [name for name in self.rules.boost_for(item.item_id)[1]] + (["pin"] if pinned else [])
+        provenance["rules"] = rules
+        return ScoredItem(item, score, reason_text(item.genres, liked, provenance, request), provenance)
+
+
+def reason_text(
+    genres: Sequence[str], liked: list[dict[str, Any]], provenance: dict[str, Any], request: RankRequest
+) -> str:
+    """A short reason built from the provenance: "Because you liked Heat (1995) and Ronin (1998) · Crime, Thriller"."""
+    if liked:
+        names = [entry["title"] for entry in liked[:2]]
+        head = "Because you liked " + " and ".join(names)
+    elif "content_similarity" in provenance and provenance["content_similarity"]["similarity"] > 0.3:
+        head = f"Similar to {provenance['content_similarity']['to']}"
+    elif request.query_text:
+        head = f"Matches “{request.query_text[:50]}”"
+    else:
+        head = "Popular and well rated"
+    tail = ", ".join(provenance["matched_genres"] or list(genres[:3]))
+    extra = " · " + "; ".join(provenance["rules"]) if provenance["rules"] else ""
+    return f"{head} · {tail}{extra}" if tail else head + extra
