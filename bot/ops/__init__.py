@@ -1,0 +1,1 @@
+"""Operations: logging with redaction (logs), transcript retention (retention), start-up checks (startup)."""
