@@ -139,7 +139,6 @@ class Components:
         def build() -> Recommender | None:
             if self.overrides.recommender is not None:
                 return self.overrides.recommender
-
             try:
                 return Recommender.load(self.settings.models_dir, self.settings.rules_file, self.catalog)
             except ModelNotTrained as exc:

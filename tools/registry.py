@@ -62,12 +62,11 @@ class ToolRegistry:
         for spec in self._specs.values():
             if spec.public_variant is not None and spec.public_variant not in self._specs:
                 raise ValueError(f"{spec.name}: public variant {spec.public_variant} is not a declared tool")
+        # read on every planned call (follow-ups, the router): the signatures are inspected once
+        self._arguments = {name: frozenset(spec.arguments) for name, spec in self._specs.items()}
 
     def __iter__(self) -> Iterator[ToolSpec]:
         return iter(self._specs.values())
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._specs
 
     @property
     def names(self) -> list[ToolName]:
@@ -108,7 +107,7 @@ class ToolRegistry:
 
     def clean_arguments(self, name: ToolName, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Only the arguments the tool takes; no None, no empty lists or strings."""
-        allowed = set(self.spec(name).arguments)
+        allowed = self._arguments[name]
         return {k: v for k, v in arguments.items() if k in allowed and v is not None and v != [] and v != ""}
 
     def subset(self, functions: Mapping[ToolName, ToolFunction]) -> ToolRegistry:

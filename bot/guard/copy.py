@@ -12,11 +12,10 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from tools.guard_report import GuardReport
 from tools.marketing.channels import ChannelRule
 from tools.marketing.grounding import YEAR_MENTION, Facts, words
+from tools.marketing.stop_words import english_stop_words
 
 _CAPITALISED = re.compile(r"(?<![\w'’-])([A-Z][a-z][\w'’-]*|[A-Z](?=[a-z]))")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|[\"“(]\s*|—\s*|-\s+)$")
@@ -83,8 +82,8 @@ def _repetitions(text: str, facts: Facts) -> list[str]:
     tokens = words(text.replace(facts.title, " | "))  # the title may repeat (subject and body)
     trigrams = Counter(" ".join(tokens[i : i + 3]) for i in range(len(tokens) - 2))
     repeated = [gram for gram, n in trigrams.items() if n > 1]
-    title_words = set(words(facts.title))
-    counts = Counter(t for t in tokens if len(t) > 3 and t not in ENGLISH_STOP_WORDS and t not in title_words)
+    skip = english_stop_words() | set(words(facts.title))
+    counts = Counter(t for t in tokens if len(t) > 3 and t not in skip)
     repeated += [word for word, n in counts.items() if n > 3]
     return repeated
 

@@ -11,11 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from store.items import CatalogItem
 from tools.guard_report import GuardReport
 from tools.marketing.channels import ChannelRule
+from tools.marketing.stop_words import english_stop_words
 
 # a year as copy writes it: "1995", "the 1990s", "the 1990's"
 YEAR_MENTION = re.compile(r"(?<![\w'])(1[89]\d\d|20\d\d)(?:s|'s)?(?!\w)")
@@ -29,7 +28,7 @@ def words(text: str) -> list[str]:
 
 def common_words(texts: Iterable[str]) -> frozenset[str]:
     """Words seen in lower case somewhere in texts (e.g. all overviews): capitalised, they are not names."""
-    found: set[str] = set(ENGLISH_STOP_WORDS)
+    found: set[str] = set(english_stop_words())
     for text in texts:
         found.update(w for w in re.findall(r"(?<![\w'’-])[a-z][a-z'’-]+", text) if "'" not in w)
     return frozenset(found)

@@ -7,7 +7,6 @@ candidate filtering so the benchmark compares ranking, not filtering.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import numpy as np
 import yaml
 
 from tools.context import ToolContext
+from tools.marketing.stop_words import english_stop_words
 from tools.results import ToolInputError, ToolResult
 
 if TYPE_CHECKING:
@@ -30,14 +30,6 @@ MAX_TEXT_CHARS = 5000
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # CountVectorizer's default token pattern
 _CLAUSE = re.compile(r"[.,;:!?()\[\]\"\n\u2013\u2014]+|\s-+\s")
-
-
-@functools.cache
-def english_stop_words() -> frozenset[str]:
-    """scikit-learn's English stop words (its package takes seconds to import: loaded on first use)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS)
 
 
 def stem(word: str) -> str:
@@ -56,7 +48,8 @@ def stem(word: str) -> str:
 
 def content_tokens(phrase: str) -> set[str]:
     """The stemmed non-stop-word tokens of a phrase (what near-duplicate checks and the benchmark compare)."""
-    return {stem(t) for t in _WORD.findall(phrase.lower()) if t not in english_stop_words() and len(t) > 1}
+    stops = english_stop_words()
+    return {stem(t) for t in _WORD.findall(phrase.lower()) if t not in stops and len(t) > 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +104,11 @@ def candidates(text: str, stops: StopPhrases, banned_tokens: frozenset[str] = fr
     """Candidate phrases: 1-3-word runs of non-stop-words inside one clause (no n-gram spans a comma or a
     stop word, unlike KeyBERT's default CountVectorizer), filtered by the stop phrases. Order of first use."""
     found: dict[str, None] = {}
+    stop_words = english_stop_words()
     for clause in _CLAUSE.split(text.lower()):
         run: list[str] = []
         for token in [*_TOKEN.findall(clause), ""]:
-            if token and token not in english_stop_words():
+            if token and token not in stop_words:
                 run.append(token)
                 continue
             for size in range(NGRAM_RANGE[0], NGRAM_RANGE[1] + 1):
@@ -227,9 +221,9 @@ class TfidfKeywords:
     """Baseline: the highest TF-IDF 1-3-grams of a text, IDF fitted on a corpus (all overviews)."""
 
     def __init__(self, corpus: Sequence[str], stops: StopPhrases | None = None) -> None:
-        self.stops = stops or StopPhrases.load()
         from sklearn.feature_extraction.text import TfidfVectorizer  # scikit-learn loads with the baseline only
 
+        self.stops = stops or StopPhrases.load()
         self.vectorizer = TfidfVectorizer(ngram_range=NGRAM_RANGE, stop_words="english", sublinear_tf=True)
         self.vectorizer.fit(list(corpus))
 
