@@ -161,9 +161,6 @@ class ReplyWriter:
             return ReplyText(template, "template", guard, "guard: " + "; ".join(guard.problems))
         return ReplyText(text, "llm", guard)
 
-    def system_prompt(self) -> str:
-        return self.prompts.render("system.j2", catalog_name=self.catalog_name, canary=self.canary)
-
     def check_text(self, request: TurnRequest, text: str) -> GuardReport:
         """The guard on text written before any tool ran (only the conversation's titles are allowed)."""
         return self._guard(request, text, [], [])
