@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from store.items import CatalogItem
+from store.years import YEAR_DIGITS
 from tools.guard_report import GuardReport
 from tools.marketing.channels import ChannelRule
 from tools.marketing.stop_words import english_stop_words
 
 # a year as copy writes it: "1995", "the 1990s", "the 1990's"
-YEAR_MENTION = re.compile(r"(?<![\w'])(1[89]\d\d|20\d\d)(?:s|'s)?(?!\w)")
+YEAR_MENTION = re.compile(rf"(?<![\w']){YEAR_DIGITS}(?:s|'s)?(?!\w)")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
