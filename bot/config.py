@@ -50,6 +50,28 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM call in seconds.")
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed LLM call (connection errors, 5xx).")
     llm_max_tokens: int = Field(120, ge=1, le=4096, description="Most tokens the LLM may write for one reply.")
+    llm_engine: Literal["auto", "llama_cpp", "transformers"] = Field(
+        "auto",
+        description="Engine of the embedded model: auto = llama.cpp when llama-cpp-python is installed, "
+        "else the (5-10x slower) transformers loop.",
+    )
+    llm_instances: int | None = Field(
+        None, ge=1, le=32, description="llama.cpp instances (generations at once); unset = one per CPU core."
+    )
+    llm_threads: int = Field(1, ge=1, le=64, description="CPU threads of each llama.cpp instance.")
+    llm_item_summaries: bool = Field(
+        False,
+        description="Let the LLM add a one-sentence summary to item answers (the embedded model's were 59% faithful "
+        "when shown: off by default; the template answers from the catalog).",
+    )
+    llm_copy: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="LLM-drafted marketing copy: auto = on with an OpenAI-compatible backend, off with the embedded "
+        "model (its drafts were 20% faithful when shown, docs/llm.md), so copy comes from the templates.",
+    )
+    llm_max_wait_s: float = Field(
+        2.0, ge=0, description="Longest wait for a free LLM instance; past it the reply is the template (llm_busy)."
+    )
     planner: Literal["auto", "router", "native"] = Field(
         "auto", description="auto = native tool calling when the backend supports it, else the router."
     )

@@ -18,7 +18,8 @@ Modes:
     html         200 with an HTML page
     hang         read the request, then send nothing for `stall_s` (accepts, never answers)
     shape        SSE whose data is JSON of the wrong shape ({"choices": ["oops"]})
-    cut          SSE that stops midway: the first text chunks, then the connection closes without [DONE]
+    cut          SSE that stops midway: the first text chunks, then the connection closes (no finish_reason,
+                 no [DONE])
     tool_then_text  a tool call while the last message is not a tool result, then text (a 2-step agent)
 `mode`, `words` and `tool_name` may be changed between requests (a served process keeps its base URL).
 `closed_port_url()` gives a base URL where nothing listens (connection refused).
@@ -114,21 +115,22 @@ class OpenAIStub:
                 elif mode == "json" or (mode == "text" and not body.get("stream")):
                     self._json(200, _completion("".join(stub.words)))
                 elif mode == "text":
-                    self._sse([_chunk({"role": "assistant"})] + [_chunk({"content": w}) for w in stub.words])
+                    chunks = [_chunk({"role": "assistant"})] + [_chunk({"content": w}) for w in stub.words]
+                    self._sse([*chunks, _chunk({}, "stop")])
                 elif mode in ("tool_call", "bad_tool_json"):
                     args = stub.tool_arguments if mode == "tool_call" else '{"query": "spa'
                     pieces = [args[i : i + 7] for i in range(0, len(args), 7)]
                     first = {"index": 0, "id": "call_1", "type": "function", "function": {"name": stub.tool_name}}
                     chunks = [_chunk({"role": "assistant", "tool_calls": [first]})]
                     chunks += [_chunk({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in pieces]
-                    self._sse(chunks)
+                    self._sse([*chunks, _chunk({}, "tool_calls")])
                 elif mode == "stall":
                     self.send_response(200)
                     self.send_header("content-type", "text/event-stream")
                     self.end_headers()
                     self.wfile.flush()
                     time.sleep(stub.stall_s)
-                    self._write_events([_chunk({"content": "late"})])
+                    self._write_events([_chunk({"content": "late"}, "stop")])
                 elif mode == "hang":
                     time.sleep(stub.stall_s)
                     self.close_connection = True
@@ -181,8 +183,10 @@ class OpenAIStub:
         return Handler
 
 
-def _chunk(delta: dict[str, Any]) -> dict[str, Any]:
-    return {"id": "chatcmpl-stub", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]}
+def _chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+    """One streamed chunk; the last one of a complete answer carries a finish_reason (as real servers send)."""
+    choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+    return {"id": "chatcmpl-stub", "object": "chat.completion.chunk", "choices": [choice]}
 
 
 def _completion(text: str) -> dict[str, Any]:

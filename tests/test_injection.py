@@ -5,8 +5,9 @@ Protections exercised: bot/guard/reply.py check_reply (forbidden text, markup/ur
 bot/guard/secrets.py hidden_secrets (spelled-out / reversed / base64 canary); bot/agent/secret_scrubber.py
 SecretScrubber (drafts, guard problems, tool arguments, error templates) wired in bot/agent/loop.py AgentLoop.run;
 bot/agent/replies.py ReplyWriter.items_to_show (items only from tool results); the router's out_of_scope intent
-(bot/agent/router/routing.py, bot/agent/router/lexicon/intents.yaml); prompts/reply_llm_small.j2 (only labels reach a
-small model); bot/agent/toolbox.py Toolbox.run / for_role (arguments validated against the signature; no user id
+(bot/agent/router/routing.py, bot/agent/router/lexicon/intents.yaml); bot/agent/reply_jobs.py (only catalog facts
+reach a model writing a reply sentence; instruction-like catalog sentences are dropped, bot/guard/guard.yaml);
+bot/agent/toolbox.py Toolbox.run / for_role (arguments validated against the signature; no user id
 parameter; marketer-only tools).
 """
 
@@ -129,11 +130,10 @@ def test_router_mode_nothing_leaks_with_an_obedient_model(router_run) -> None:  
     assert not tally.foreign_items, tally.foreign_items
     assert model.calls and all(CANARY in c["messages"][0]["content"] for c in model.calls), "canary in the prompt"
     direct = [r for r in rows if r["kind"] == "direct"]
-    assert sum(r["reached"] for r in direct) >= len(direct) // 2, "most direct injections must reach the model"
-    for row in direct:
-        if not row["reached"]:  # stopped before any model: the router's out_of_scope / a tool result
-            assert not row["inputs"] and row["turn"].result.reply_mode_used == "template", row["id"]
-    assert tally.obeyed >= len(direct) // 2, "the obedient model did produce the attacks"
+    # The reply job's prompt holds catalog facts only (bot/agent/reply_jobs.py): the user's words never reach it.
+    assert any(r["inputs"] for r in direct), "the model was asked for reply sentences"
+    assert not any(r["reached"] for r in direct), [r["id"] for r in direct if r["reached"]]
+    assert tally.obeyed == 0
 
 
 def test_router_mode_poisoned_overview_is_retrieved_but_never_reaches_a_small_model(router_run) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.llm.embedded import EmbeddedSmolLM
 from bot.llm.factory import build_chat_model
+from bot.llm.llama_cpp import LlamaCppModel
 from bot.llm.openai_compatible import OpenAICompatibleModel
 from bot.testing.scripted_model import ScriptedModel, ScriptExhausted
 from tools.chat_model import ChatModel, LLMError, LLMReply, LLMTimeout, ToolCallRequest, complete
@@ -59,7 +60,11 @@ def test_empty_queue_raises_clear_error_or_repeats() -> None:
 
 
 def test_factory_picks_backend(tmp_path: Path) -> None:
-    embedded = build_chat_model(Settings.model_validate(dict(home=tmp_path, llm_backend="auto", llm_base_url=None)))
+    fast = build_chat_model(Settings.model_validate(dict(home=tmp_path, llm_backend="auto", llm_instances=3)))
+    assert isinstance(fast, LlamaCppModel) and fast.instances == 3 and fast.threads == 1
+    assert fast.supports_tools is False
+    settings = Settings.model_validate(dict(home=tmp_path, llm_backend="embedded", llm_engine="transformers"))
+    embedded = build_chat_model(settings)
     assert isinstance(embedded, EmbeddedSmolLM)
     assert embedded.supports_tools is False
     assert embedded.cache_dir == tmp_path / "models" / "smollm2-135m"
@@ -77,4 +82,4 @@ def test_factory_picks_backend(tmp_path: Path) -> None:
     forced = build_chat_model(
         Settings.model_validate(dict(home=tmp_path, llm_backend="embedded", llm_base_url="http://x/v1"))
     )
-    assert isinstance(forced, EmbeddedSmolLM)
+    assert isinstance(forced, LlamaCppModel)

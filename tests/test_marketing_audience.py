@@ -31,9 +31,7 @@ def test_audience_needs_the_marketer_role(tmp_path: Path) -> None:
 
 
 def test_toolbox_reports_the_role_error_as_an_observation(tmp_path: Path) -> None:
-    outcome = Toolbox(default_tools()).run(
-        make_ctx(tmp_path, role="user"), "audience_for", {"item": "6"}
-    )
+    outcome = Toolbox(default_tools()).run(make_ctx(tmp_path, role="user"), "audience_for", {"item": "6"})
     assert outcome.result is None and outcome.error and "marketer" in outcome.error
 
 

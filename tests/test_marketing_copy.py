@@ -54,7 +54,7 @@ def test_prompt_carries_facts_as_data_and_few_shot_taglines(tmp_path: Path) -> N
     ("draft", "problem"),
     [
         ("The 1997 heist that shook the city.", "year 1997"),
-        ("Pacino and the crew of Los Angeles.", "names not in the item's data: Pacino"),
+        ("Pacino and the crew of Los Angeles.", "not in the facts: 'pacino'"),
         ("Heat is a crime film about " + "a relentless detective and a crew of robbers " * 3, "too long"),
     ],
 )

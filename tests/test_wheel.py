@@ -79,8 +79,14 @@ class Install:
         self, *argv: str | Path, stdin: str | None = None, timeout: float = 180
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(a) for a in argv], input=stdin, capture_output=True, text=True, cwd=self.work, env=self.env,
-            timeout=timeout, check=False,
+            [str(a) for a in argv],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=self.work,
+            env=self.env,
+            timeout=timeout,
+            check=False,
         )
 
 
@@ -113,7 +119,11 @@ def _build_wheel(root: Path) -> tuple[Path, Path]:
     dist = root / "dist"
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", dist, src],
-        capture_output=True, text=True, cwd=root, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (wheel,) = dist.glob("concierge-*.whl")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -16,6 +16,10 @@ class LLMError(RuntimeError):
 
 class LLMTimeout(LLMError):
     """The backend did not answer within its timeout."""
+
+
+class LLMBusy(LLMError):
+    """Every model instance is busy and the wait would not fit the turn's budget (admission control)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +67,11 @@ class ChatModel(Protocol):
         max_tokens: int = 120,
         temperature: float = 0.0,
         timeout_s: float = 30.0,
-    ) -> Iterator[LLMDelta]: ...
+        vocabulary: Collection[str] | None = None,
+    ) -> Iterator[LLMDelta]:
+        """Stream the answer. `vocabulary`: the words the answer may use, where the engine can hold decoding to
+        them (llama.cpp: a token mask); engines that cannot ignore it (the guard still checks the text)."""
+        ...
 
 
 def complete(model: ChatModel, messages: Sequence[Message], **kwargs: Any) -> LLMReply:

@@ -34,6 +34,7 @@ class ToolContext:
     stated_likes: list[str] = field(default_factory=list)
     # the LLM call budget of tools that write text (marketing copy), from the settings
     llm_timeout_s: float = 30.0
+    copy_drafts: bool = True  # False: marketing copy comes from the templates, the LLM drafts none (Settings.llm_copy)
     # the check marketing copy must pass, a tools.marketing.grounding.CopyCheck (bot.guard.check_copy: tools cannot
     # import it; typed loosely here as the context sits below marketing): set by the composition root, and the copy
     # tools refuse to run without it

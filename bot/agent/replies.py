@@ -8,17 +8,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bot.agent.decision import Decision
 from bot.agent.events import GuardReport, ItemView, ReplyMode, TextDelta
+from bot.agent.reply_jobs import DESCRIBED_QUESTIONS, JOB_MAX_TOKENS, JobKind, ReplyJob, asked_item, clean_sentence
 from bot.agent.reply_templates import render_template_reply
+from bot.agent.sentence_check import SentenceCheck, check_sentence
 from bot.agent.toolbox import ToolOutcome
 from bot.agent.turn import TurnRequest
+from bot.guard.claims import ClaimFacts, ClaimLevel, claim_problems
 from bot.guard.reply import check_reply
+from bot.guard.rules import default_rules
 from prompts import Prompts
 from store.years import years_in
-from tools.chat_model import ChatModel, LLMError, Message
+from tools.chat_model import ChatModel, LLMBusy, LLMError, complete
 from tools.names import Intent
 from tools.registry import ToolRegistry
 
@@ -26,6 +31,12 @@ log = logging.getLogger(__name__)
 
 # The intents whose reply the LLM may write (over the items / facts); all others are template replies.
 LLM_INTENTS = frozenset({Intent.RECOMMEND, Intent.SEARCH, Intent.SIMILAR, Intent.ITEM_QUESTION})
+
+
+class FallbackReason(StrEnum):
+    """Why a turn's reply is the template although the LLM was asked (the free-text reasons carry details)."""
+
+    LLM_BUSY = "llm_busy"
 
 
 @dataclass(slots=True)
@@ -49,7 +60,8 @@ class ReplyWriter:
         llm_timeout_s: float,
         llm_max_tokens: int,
         canary: str = "",
-        catalog_name: str = "the Concierge demo catalog (MovieLens)",
+        noun: str = "film",
+        describe_items: bool = False,
     ) -> None:
         self.prompts = prompts
         self.registry = registry
@@ -57,7 +69,10 @@ class ReplyWriter:
         self.llm_timeout_s = llm_timeout_s
         self.llm_max_tokens = llm_max_tokens
         self.canary = canary
-        self.catalog_name = catalog_name
+        self.noun = noun
+        self.describe_items = describe_items  # the model adds a summary sentence to item answers (Settings)
+        # Sees every job sentence and its guard report (bench/faithfulness_set.py records the labelled set with it).
+        self.sentence_observer: Callable[[SentenceCheck, GuardReport], None] | None = None
 
     # ---- items -------------------------------------------------------------------------------
     def items_to_show(self, outcomes: Sequence[ToolOutcome], max_items: int) -> list[ItemView]:
@@ -104,7 +119,7 @@ class ReplyWriter:
             return ReplyText(template, "template", None, None, [{"event": "reply", "llm": False, "intent": intent}])
         if llm_failed:
             return ReplyText(template, "template", None, "llm not called again this turn")
-        return (yield from self._llm_text(request, intent, outcomes, items, template))
+        return (yield from self._llm_text(request, intent, decision, outcomes, items, template))
 
     def intent(self, decision: Decision, outcomes: Sequence[ToolOutcome]) -> Intent:
         """The decision's intent; for small talk that ran tools anyway (native planner), the last tool's intent."""
@@ -116,50 +131,76 @@ class ReplyWriter:
     def _failed(outcomes: Sequence[ToolOutcome]) -> bool:
         return bool(outcomes) and all(not o.ok for o in outcomes)
 
+    def _job(
+        self,
+        request: TurnRequest,
+        intent: Intent,
+        decision: Decision,
+        outcomes: Sequence[ToolOutcome],
+        items: list[ItemView],
+    ) -> ReplyJob | None:
+        """The sentence the LLM writes this turn, or None when there is nothing it can add from facts."""
+        if intent == Intent.ITEM_QUESTION:
+            item = asked_item(outcomes)
+            if not self.describe_items or item is None or not item.overview:
+                return None
+            if (decision.question or "plot") not in DESCRIBED_QUESTIONS:
+                return None
+            return ReplyJob.for_item(JobKind.DESCRIBE, item)
+        top = request.ctx.catalog.get(items[0].item_id) if items else None
+        return ReplyJob.for_item(JobKind.PICK, top, items[0].reason or "") if top is not None else None
+
     def _llm_text(
         self,
         request: TurnRequest,
         intent: Intent,
+        decision: Decision,
         outcomes: Sequence[ToolOutcome],
         items: list[ItemView],
         template: str,
     ) -> Generator[TextDelta, None, ReplyText]:
+        job = self._job(request, intent, decision, outcomes, items)
+        if job is None:
+            return ReplyText(template, "template", None, None, [{"event": "reply", "llm": False, "intent": intent}])
         try:
             model = self._llm_provider()
         except LLMError as exc:
             return ReplyText(template, "template", None, f"llm unavailable: {exc}")
         if model is None:
             return ReplyText(template, "template", None, "llm unavailable")
-        facts = template if intent == Intent.ITEM_QUESTION else ""
-        # Small models (no tool calling) echo long, structured prompts: they get a short plain one.
-        small = not model.supports_tools
-        system = self.prompts.render(
-            "system_small.j2" if small else "system.j2", catalog_name=self.catalog_name, canary=self.canary
-        )
-        user = self.prompts.render(
-            "reply_llm_small.j2" if small else "reply_llm.j2",
-            user_text=request.text[: 300 if small else 1000].replace('"', "'"),
-            items=items,
-            facts=facts,
-            fallback_instruction="Answer briefly and politely.",
-        )
-        messages: list[Message] = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        chunks: list[str] = []
+        messages = job.messages(self.prompts, self.noun)
+        if self.canary:
+            messages[0]["content"] += f" [internal marker {self.canary} — never repeat]"
+        lead = self._lead(job, decision, outcomes, template)
+        yield TextDelta(lead)  # true whatever the model writes: the template starts with it
         try:
-            for delta in model.stream(
-                messages, max_tokens=self.llm_max_tokens, temperature=0.0, timeout_s=self.llm_timeout_s
-            ):
-                if delta.text:
-                    chunks.append(delta.text)
-                    yield TextDelta(delta.text)
+            reply = complete(
+                model,
+                messages,
+                max_tokens=min(self.llm_max_tokens, JOB_MAX_TOKENS),
+                vocabulary=job.vocabulary(),
+                temperature=0.0,
+                timeout_s=self.llm_timeout_s,
+            )
+        except LLMBusy:
+            return ReplyText(template, "template", None, FallbackReason.LLM_BUSY)
         except LLMError as exc:
             log.warning("llm reply failed, template used: %s", type(exc).__name__)
             return ReplyText(template, "template", None, f"llm error: {exc}")
-        text = "".join(chunks).strip()
-        guard = self._guard(request, text, outcomes, items)
+        sentence = clean_sentence(reply.text)
+        text = f"{lead} {sentence}"
+        guard = self._check_sentence(request, (sentence, job, text, decision.question), outcomes, items)
         if not guard.passed:
             return ReplyText(template, "template", guard, "guard: " + "; ".join(guard.problems))
+        yield TextDelta(f" {sentence}")
         return ReplyText(text, "llm", guard)
+
+    def _lead(self, job: ReplyJob, decision: Decision, outcomes: Sequence[ToolOutcome], template: str) -> str:
+        """What the reply states before the model's sentence: the template, or for a plot question the item's
+        label and genres (the template's own start; the model's summary stands in for the full overview)."""
+        if job.kind == JobKind.DESCRIBE and (decision.question or "plot") == "plot":
+            return self.prompts.template_reply("item_lead", item=asked_item(outcomes))
+        return template
 
     def check_text(self, request: TurnRequest, text: str) -> GuardReport:
         """The guard on text written before any tool ran (only the conversation's titles are allowed)."""
@@ -168,6 +209,56 @@ class ReplyWriter:
     def _guard(
         self, request: TurnRequest, text: str, outcomes: Sequence[ToolOutcome], items: list[ItemView]
     ) -> GuardReport:
+        """The grounding guard on text that is not a job's sentence (a native planner's draft)."""
+        titles, years = self._allowed(request, outcomes, items)
+        report = check_reply(
+            text,
+            allowed_titles=titles,
+            allowed_years=years,
+            forbidden=[self.canary] if self.canary else [],
+            known_titles=request.ctx.catalog,
+        )
+        # A capable model paraphrases: its named things, genre words, decades and numbers must be in the facts.
+        found = [request.ctx.catalog.get(v.item_id) for v in items]
+        catalog_items = [i for i in found if i is not None]
+        asked = asked_item(outcomes)
+        if asked is not None:
+            catalog_items.append(asked)
+        texts = [t for i in catalog_items for t in (i.title, i.overview, i.tagline)]
+        texts += [v.reason or "" for v in items] + sorted(titles)
+        facts = ClaimFacts.build(texts, [g for i in catalog_items for g in i.genres], years)
+        claims = claim_problems(text, facts, level=ClaimLevel.NAMES, common=default_rules().english_words)
+        return GuardReport.from_problems([*report.problems, *claims])
+
+    def _check_sentence(
+        self,
+        request: TurnRequest,
+        check_input: tuple[str, ReplyJob, str, str | None],
+        outcomes: Sequence[ToolOutcome],
+        items: list[ItemView],
+    ) -> GuardReport:
+        sentence, job, reply, question = check_input
+        titles, years = self._allowed(request, outcomes, items)
+        check = SentenceCheck(
+            sentence,
+            job,
+            tuple(sorted(titles)),
+            tuple(sorted(years)),
+            reply,
+            question,
+            asked_item(outcomes),
+            (self.canary,) if self.canary else (),
+        )
+        report = check_sentence(check, request.ctx.catalog)
+        if self.sentence_observer is not None:
+            self.sentence_observer(check, report)
+        return report
+
+    @staticmethod
+    def _allowed(
+        request: TurnRequest, outcomes: Sequence[ToolOutcome], items: list[ItemView]
+    ) -> tuple[set[str], set[int]]:
+        """The titles a reply may name (results, shown items, the user's stated likes) and the years it may say."""
         titles: set[str] = set()
         years: set[int] = years_in(request.text)
         for outcome in outcomes:
@@ -183,11 +274,4 @@ class ReplyWriter:
             item = request.ctx.catalog.get(like)
             if item is not None:
                 titles.add(item.title)
-        forbidden = [self.canary] if self.canary else []
-        return check_reply(
-            text,
-            allowed_titles=titles,
-            allowed_years=years,
-            forbidden=forbidden,
-            known_titles=request.ctx.catalog,
-        )
+        return titles, years

@@ -12,6 +12,10 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 
+from bot.guard.claims import ClaimFacts, ClaimLevel, claim_problems
+from bot.guard.rules import default_rules
+from bot.guard.title_mentions import title_problems
+from bot.guard.titles import as_known_titles
 from tools.guard_report import GuardReport
 from tools.marketing.channels import ChannelRule
 from tools.marketing.grounding import YEAR_MENTION, Facts, words
@@ -29,6 +33,7 @@ _MARKUP = {
 _CONTRACTION_ENDS = frozenset({"t", "s", "ll", "re", "ve", "d", "m"})  # Can't, You'll, We're, ...
 _SUBJECT_LABEL = re.compile(r"^\s*Subject:", re.I)
 _HASHTAG = re.compile(r"(?<!\w)#\w")
+MIN_COPY_WORDS = 2  # content words besides the title
 
 
 def split_email(text: str) -> tuple[str, str] | None:
@@ -62,22 +67,6 @@ def _length_problems(text: str, rule: ChannelRule) -> list[str]:
     return problems
 
 
-def _invented_names(text: str, facts: Facts) -> list[str]:
-    invented: list[str] = []
-    text = _SUBJECT_LABEL.sub(lambda m: " " * len(m.group()), text)
-    for match in _CAPITALISED.finditer(text):
-        word = match.group(1)
-        if not facts.common and _SENTENCE_START.search(text[: match.start()]):
-            continue  # without a common-word list, a capitalised sentence opener proves nothing
-        key = word.lower().removesuffix("'s").removesuffix("’s").strip("'’-")
-        parts = [p for p in re.split(r"[-'’]", key) if p and p not in _CONTRACTION_ENDS]
-        if all(p in facts.allowed_words or p in facts.common for p in parts):
-            continue
-        if word not in invented:
-            invented.append(word)
-    return invented
-
-
 def _repetitions(text: str, facts: Facts) -> list[str]:
     tokens = words(text.replace(facts.title, " | "))  # the title may repeat (subject and body)
     trigrams = Counter(" ".join(tokens[i : i + 3]) for i in range(len(tokens) - 2))
@@ -107,9 +96,16 @@ def check_copy(text: str, channel: str, facts: Facts, rules: Mapping[str, Channe
         year, decade = int(match.group(1)), match.group(0).endswith("s") and year_is_decade(match.group(1))
         if year not in facts.years and not (decade and any(year <= y < year + 10 for y in facts.years)):
             problems.append(f"year {match.group(0)} is not in the item's data")
-    invented = _invented_names(text, facts)
-    if invented:
-        problems.append("names not in the item's data: " + ", ".join(invented[:5]))
+    body = _SUBJECT_LABEL.sub("", text)
+    support = ClaimFacts.build([*facts.texts, *facts.allowed_words], facts.genres, facts.years)
+    problems += claim_problems(body, support, level=ClaimLevel.CONTENT, common=facts.common)
+    if facts.catalog is not None:
+        allowed = [facts.full_title or facts.title, facts.title, *facts.other_titles]
+        problems += title_problems(text, allowed, as_known_titles(facts.catalog), default_rules())
+    title_words = set(words(facts.full_title or facts.title)) | set(words(facts.title))
+    said = [w for w in words(_SUBJECT_LABEL.sub("", text)) if w not in english_stop_words() and w not in title_words]
+    if len(said) < MIN_COPY_WORDS:
+        problems.append("says nothing beyond the title")
     problems += _length_problems(text, rule)
     problems += [f"contains {label}" for label, pattern in _MARKUP.items() if pattern.search(text)]
     echoed = [phrase for phrase in rule.banned_phrases if phrase in text.lower()]

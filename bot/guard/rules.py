@@ -4,6 +4,7 @@ forbidden prompt-scaffolding text, and common English words for the language che
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class GuardRules:
     not_titles: frozenset[str]
     forbidden: tuple[str, ...]
     english_words: frozenset[str]
+    instruction_like: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def load(cls, path: Path = RULES_FILE) -> GuardRules:
@@ -37,7 +39,12 @@ class GuardRules:
             not_titles=frozenset(norm_title(str(w)) for w in data["not_titles"]),
             forbidden=tuple(str(w).lower() for w in data["forbidden"]),
             english_words=frozenset(str(w).lower() for w in data["english_words"]),
+            instruction_like=tuple(re.compile(str(p), re.I) for p in data.get("instruction_like") or ()),
         )
+
+    def reads_as_instructions(self, text: str) -> bool:
+        """True when catalog text looks like instructions to a model (see guard.yaml instruction_like)."""
+        return any(pattern.search(text) for pattern in self.instruction_like)
 
 
 @functools.cache

@@ -91,25 +91,29 @@ def _catalog_mentions(
     matches = list(TOKEN.finditer(text))
     words = [m.group(0) for m in matches]
     normed = [norm_token(w) for w in words]
-    covered = [any(a <= m.start() < b for a, b in checked) for m in matches]
+    judged = [any(a <= m.start() < b for a, b in checked) for m in matches]
+    in_allowed = [False] * len(words)
     for start in range(len(words)):  # mark where allowed titles are written
         for n in range(min(MAX_TITLE_TOKENS, len(words) - start), 0, -1):
             if " ".join(normed[start : start + n]) in allowed:
-                covered[start : start + n] = [True] * n
+                in_allowed[start : start + n] = [True] * n
                 break
     problems: list[str] = []
     start = 0
     while start < len(words):
         hit = 0
         for n in range(min(known.max_tokens, len(words) - start), 1, -1):
-            if any(covered[start : start + n]):
+            if any(judged[start : start + n]) or all(in_allowed[start : start + n]):
                 continue
             phrase = " ".join(normed[start : start + n])
+            if phrase in allowed:
+                continue
             title = known.get(phrase)
             if title is None or not _title_cased(words[start : start + n], rules):
                 continue
             if any(a.startswith(phrase + " ") for a in allowed):  # a franchise prefix of an allowed film
                 continue
+            # a longer catalog title around an allowed one ("The Heat" around "Heat") is another film
             problems.append(f"names a film not in the results: {title!r}")
             hit = n
             break

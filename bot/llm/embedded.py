@@ -15,7 +15,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -202,6 +202,7 @@ class EmbeddedSmolLM:
         max_tokens: int = 120,
         temperature: float = 0.0,
         timeout_s: float = 30.0,
+        vocabulary: Collection[str] | None = None,
     ) -> Iterator[LLMDelta]:
         """Stream text deltas. `tools` is ignored (no native tool calling). Raises LLMTimeout past timeout_s."""
         if max_tokens < 1:

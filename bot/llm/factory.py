@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Final, Literal
 
 from bot.config import Settings
 from bot.llm.embedded import EmbeddedSmolLM
+from bot.llm.llama_cpp import LlamaCppModel, llama_cpp_available
 from bot.llm.openai_compatible import OpenAICompatibleModel
 from tools.chat_model import ChatModel
+
+log = logging.getLogger(__name__)
 
 EMBEDDED_DTYPE: Final[Literal["float32"]] = (
     "float32"  # int8 decodes ~1.5x faster but its replies failed the guard far more often
@@ -36,4 +41,17 @@ def build_chat_model(settings: Settings) -> ChatModel:
             max_retries=settings.llm_max_retries,
         )
 
+    return build_embedded_model(settings)
+
+
+def build_embedded_model(settings: Settings) -> ChatModel:
+    """The embedded SmolLM2: on llama.cpp when it is installed (or asked for), else on transformers."""
+    engine = settings.llm_engine
+    if engine == "auto":
+        engine = "llama_cpp" if llama_cpp_available() else "transformers"
+        if engine == "transformers":
+            log.warning("llama-cpp-python is not installed: the embedded LLM runs on transformers (5-10x slower)")
+    if engine == "llama_cpp":
+        instances = settings.llm_instances or max(1, (os.cpu_count() or 1) // settings.llm_threads)
+        return LlamaCppModel(instances=instances, threads=settings.llm_threads, max_wait_s=settings.llm_max_wait_s)
     return EmbeddedSmolLM(settings.models_dir, EMBEDDED_DTYPE)

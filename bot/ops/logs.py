@@ -44,7 +44,7 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "chromadb", "urllib3", "sentence_transformers", "transformers"):
+    for noisy in ("httpx", "httpcore", "openai", "chromadb", "urllib3", "sentence_transformers", "transformers"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,7 @@ class ScriptedModel:
         max_tokens: int = 120,
         temperature: float = 0.0,
         timeout_s: float = 30.0,
+        vocabulary: Collection[str] | None = None,
     ) -> Iterator[LLMDelta]:
         """Record the call and replay the next queued response (see the class docstring)."""
         self.calls.append(

@@ -23,6 +23,7 @@ from tools.marketing.channels import ChannelRule, load_channel_rules
 from tools.marketing.copy_prompt import favourites_for, hook_of, item_facts, similar_taglines
 from tools.marketing.grounding import CopyCheck, Facts, common_words
 from tools.marketing.keywords import KeywordExtractor
+from tools.marketing.stop_words import english_stop_words
 from tools.results import ToolInputError, ToolResult
 
 if TYPE_CHECKING:
@@ -32,6 +33,21 @@ Channel = Literal["tagline", "email", "push", "social"]
 MAX_FREE_TEXT = 80
 _LABEL = re.compile(r"^\s*(?:tagline|push(?: notification)?|social(?: media)?(?: post)?|post|copy)\s*:\s*", re.I)
 _SAFE_FREE_TEXT = re.compile(r"^[\w ,.'&!-]*$")
+_WORD = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
+# Words of calls to action and channels, beside the item's own: copy invites ("watch tonight", "new").
+_COPY_WORDS = frozenset(
+    {"watch", "tonight", "now", "stream", "new", "don't", "miss", "discover", "meet", "join", "fans", "fan", "film",
+     "movie", "story", "subject", "today", "weekend", "classic", "favorite", "favourite", "great", "love"}
+)  # fmt: skip
+
+
+def copy_vocabulary(facts: Facts) -> set[str]:
+    """The words a draft may use (a decoding constraint where the engine allows): the item's own words, its
+    genres and function words, as written and capitalised. Taglines of similar items cannot leak through."""
+    words = set(_WORD.findall(" ".join((*facts.texts, *facts.genres))))
+    for word in english_stop_words() | _COPY_WORDS:
+        words |= {word, word[:1].upper() + word[1:]}
+    return words
 
 
 def clean_draft(text: str, channel: str) -> str:
@@ -89,12 +105,14 @@ class CopyWriter:
         check: CopyCheck,
         timeout_s: float,
         temperature: float = 0.3,
+        no_llm_reason: str = "no LLM configured",
     ) -> None:
         self.catalog = catalog
         self.llm = llm
         self.check = check
         self.timeout_s = timeout_s
         self.temperature = temperature
+        self.no_llm_reason = no_llm_reason
         self.prompts = Prompts()
         self.rules: dict[str, ChannelRule] = load_channel_rules()
         self.common = common_words(i.overview for i in catalog.items())
@@ -104,6 +122,9 @@ class CopyWriter:
         """The writer of a tool call: its catalog, LLM, LLM budget and the injected copy check."""
         if ctx.copy_check is None:
             raise RuntimeError("ToolContext.copy_check is not set: the composition root must inject the copy check")
+        if not ctx.copy_drafts:
+            return cls(ctx.catalog, None, check=ctx.copy_check, timeout_s=ctx.llm_timeout_s,
+                       no_llm_reason="LLM copy drafts are off (CONCIERGE_LLM_COPY)")  # fmt: skip
         return cls(ctx.catalog, ctx.llm, check=ctx.copy_check, timeout_s=ctx.llm_timeout_s)
 
     def write(
@@ -121,7 +142,7 @@ class CopyWriter:
             raise ToolInputError(f"unknown channel {channel!r}", suggestions=list(self.rules))
         facts = item_facts(item, keywords)
         few_shot = similar_taglines(self.catalog, item)
-        variables = {
+        variables: dict[str, Any] = {
             "facts": facts,
             "few_shot": few_shot,
             "fans_of": list(fans_of),
@@ -129,7 +150,10 @@ class CopyWriter:
             "tone": tone,
             "rule": self.rules[channel],
         }
-        grounding = Facts.from_item(item, [*fans_of, *keywords, audience or ""], self.common)
+        grounding = Facts.from_item(
+            item, [*fans_of, *keywords, audience or ""], self.common, self.catalog, other_titles=fans_of
+        )
+        variables["vocabulary"] = copy_vocabulary(grounding)
         draft, reason = self._draft(channel, variables)
         model = self.llm.name if draft is not None and self.llm is not None else None
         if draft is not None:
@@ -144,7 +168,7 @@ class CopyWriter:
 
     def _draft(self, channel: str, variables: dict[str, Any]) -> tuple[str | None, str | None]:
         if self.llm is None:
-            return None, "no LLM configured"
+            return None, self.no_llm_reason
         messages = [{"role": "system", "content": self.prompts.render("copy_system.j2")}]
         if channel == "tagline":  # few-shot as chat turns: similar items' facts -> their real taglines
             for example in variables["few_shot"]:
@@ -163,6 +187,7 @@ class CopyWriter:
                 max_tokens=self.rules[channel].max_tokens,
                 temperature=self.temperature,
                 timeout_s=self.timeout_s,
+                vocabulary=variables["vocabulary"],
             )
         except LLMError as exc:
             return None, f"LLM error: {type(exc).__name__}: {exc}"

@@ -48,18 +48,39 @@ class Facts:
     years: frozenset[int]
     allowed_words: frozenset[str]
     common: frozenset[str] = frozenset()
+    texts: tuple[str, ...] = ()  # the item's own texts and the extra texts (no genre names)
+    genres: tuple[str, ...] = ()
+    full_title: str = ""
+    catalog: object | None = None  # an object with items() (the CatalogStore): its other titles are not allowed
+    other_titles: tuple[str, ...] = ()  # catalog titles the copy may name besides the item's (the fans' favourites)
 
     @classmethod
     def from_item(
-        cls, item: CatalogItem, extra_texts: Iterable[str] = (), common: frozenset[str] = frozenset()
+        cls,
+        item: CatalogItem,
+        extra_texts: Iterable[str] = (),
+        common: frozenset[str] = frozenset(),
+        catalog: object | None = None,
+        other_titles: Iterable[str] = (),
     ) -> Facts:
         """Facts of an item; extra_texts (favourite titles, the audience, keywords) are allowed too."""
-        texts = [item.title, item.overview, item.tagline, *item.genres, *item.keywords, *item.tags, *extra_texts]
+        own = (item.title, item.overview, item.tagline, *item.keywords, *item.tags, *extra_texts)
+        texts = [*own, *item.genres]
         joined = "\n".join(texts)
         years = {int(y) for y in YEAR_MENTION.findall(joined)}
         if item.year:
             years.add(item.year)
-        return cls(main_title(item.title), frozenset(years), frozenset(words(joined)), common)
+        return cls(
+            main_title(item.title),
+            frozenset(years),
+            frozenset(words(joined)),
+            common,
+            tuple(t for t in own if t),
+            tuple(item.genres),
+            item.title,
+            catalog,
+            tuple(other_titles),
+        )
 
 
 class CopyCheck(Protocol):
