@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     llm_copy: Literal["auto", "on", "off"] = Field(
         "auto",
         description="LLM-drafted marketing copy: auto = on with an OpenAI-compatible backend, off with the embedded "
-        "model (its drafts were 20% faithful when shown, docs/llm.md), so copy comes from the templates.",
+        "model (its drafts were 15% faithful when shown, docs/llm.md), so copy comes from the templates.",
     )
     llm_max_wait_s: float = Field(
         2.0, ge=0, description="Longest wait for a free LLM instance; past it the reply is the template (llm_busy)."

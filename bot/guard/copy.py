@@ -98,7 +98,7 @@ def check_copy(text: str, channel: str, facts: Facts, rules: Mapping[str, Channe
             problems.append(f"year {match.group(0)} is not in the item's data")
     body = _SUBJECT_LABEL.sub("", text)
     support = ClaimFacts.build([*facts.texts, *facts.allowed_words], facts.genres, facts.years)
-    problems += claim_problems(body, support, level=ClaimLevel.CONTENT, common=facts.common)
+    problems += claim_problems(body, support, level=ClaimLevel.NAMES, common=facts.common)
     if facts.catalog is not None:
         allowed = [facts.full_title or facts.title, facts.title, *facts.other_titles]
         problems += title_problems(text, allowed, as_known_titles(facts.catalog), default_rules())
