@@ -29,7 +29,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot.agent.reply_jobs import JOB_MAX_TOKENS, JobKind, ReplyJob
 from bot.llm.embedded import EmbeddedSmolLM, find_gguf
-from bot.llm.llama_cpp import LlamaCppModel
+from bot.llm.llama_cpp import STOP, LlamaCppModel
 from prompts import Prompts
 from store.movielens import load_demo_items
 
@@ -80,7 +80,7 @@ def raw_llama(threads: int) -> tuple[Stream, float]:
     def stream(messages: list[dict[str, str]]) -> Iterator[str]:
         for chunk in engine.create_chat_completion(messages=messages, stream=True, max_tokens=JOB_MAX_TOKENS,
                                                    temperature=0.0, repeat_penalty=1.1,
-                                                   stop=["<|im_end|>", "<|im_start|>", "\n\n"]):  # fmt: skip
+                                                   stop=list(STOP)):  # fmt: skip
             text = chunk["choices"][0]["delta"].get("content")
             if text:
                 yield text

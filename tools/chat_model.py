@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+import re
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+_WORD = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
+
+
+def decoding_vocabulary(texts: Iterable[str], free_words: Iterable[str]) -> set[str]:
+    """A `vocabulary` for `ChatModel.stream`: the words of `texts` as written, and `free_words` (function words,
+    generic words) as written and capitalised."""
+    words = set(_WORD.findall(" ".join(texts)))
+    for word in free_words:
+        words |= {word, word[:1].upper() + word[1:]}
+    return words
+
 
 # A chat message in OpenAI form: {"role": "system"|"user"|"assistant"|"tool", "content": str, ...}
 Message = dict[str, Any]

@@ -189,7 +189,7 @@ class ReplyWriter:
             return ReplyText(template, "template", None, f"llm error: {exc}")
         sentence = clean_sentence(reply.text)
         text = f"{lead} {sentence}"
-        guard = self._check_sentence(request, (sentence, job, text, decision.question), outcomes, items)
+        guard = self._check_sentence(request, sentence, job, text, decision.question, outcomes, items)
         if not guard.passed:
             return ReplyText(template, "template", guard, "guard: " + "; ".join(guard.problems))
         yield TextDelta(f" {sentence}")
@@ -233,11 +233,14 @@ class ReplyWriter:
     def _check_sentence(
         self,
         request: TurnRequest,
-        check_input: tuple[str, ReplyJob, str, str | None],
+        sentence: str,
+        job: ReplyJob,
+        reply: str,
+        question: str | None,
         outcomes: Sequence[ToolOutcome],
         items: list[ItemView],
     ) -> GuardReport:
-        sentence, job, reply, question = check_input
+        """The sentence's guard (bot/agent/sentence_check.py), shown to the sentence observer."""
         titles, years = self._allowed(request, outcomes, items)
         check = SentenceCheck(
             sentence,

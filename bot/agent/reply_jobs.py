@@ -27,7 +27,8 @@ from bot.guard.claims import ClaimFacts, default_vocabulary
 from bot.guard.rules import default_rules
 from prompts import Prompts
 from store.items import CatalogItem
-from tools.chat_model import Message
+from tools.chat_model import Message, decoding_vocabulary
+from tools.marketing.grounding import main_title
 from tools.marketing.stop_words import english_stop_words
 from tools.names import ToolName
 
@@ -40,7 +41,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _FIRST_SENTENCE = re.compile(
     r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bSt\.)(?<!\bJr\.)(?<!Mrs\.)(?<=[a-z0-9)][.!?])\s+(?=[A-Z])"
 )
-_FACT_WORD = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 _QUOTED = re.compile(r"\w*\s*“[^”]*”")
 
 
@@ -89,10 +89,6 @@ def asked_item(outcomes: Sequence[ToolOutcome]) -> CatalogItem | None:
     return None
 
 
-def _main_title(title: str) -> str:
-    return title.partition(" (")[0].strip() or title
-
-
 @dataclass(frozen=True, slots=True)
 class ReplyJob:
     """One sentence to write about `item`: the prompt and the facts it may use."""
@@ -109,7 +105,7 @@ class ReplyJob:
         """A pick sentence gets the title, genres and reason (no summary: the 135M model recombined summaries
         into false claims, docs/llm.md); a describe sentence gets the summary."""
         about = first_sentences(item.overview) if kind == JobKind.DESCRIBE else ""
-        return cls(kind, _main_title(item.title), tuple(item.genres), about, catalog_reason(reason), item.year)
+        return cls(kind, main_title(item.title), tuple(item.genres), about, catalog_reason(reason), item.year)
 
     def _variables(self) -> dict[str, Any]:
         return {
@@ -135,11 +131,8 @@ class ReplyJob:
     def vocabulary(self) -> set[str]:
         """The words the sentence may use: those of its facts, function words, and the generic and genre words
         of the claim vocabulary (a decoding constraint where the engine allows; the guard checks anyway)."""
-        words = set(_FACT_WORD.findall(" ".join((self.title, self.about, self.reason))))
-        words |= {str(self.year)} if self.year else set()
-        for word in english_stop_words() | default_vocabulary().allowed_words(self.genres):
-            words |= {word, word[:1].upper() + word[1:]}
-        return words
+        texts = (self.title, self.about, self.reason, str(self.year or ""))
+        return decoding_vocabulary(texts, english_stop_words() | default_vocabulary().allowed_words(self.genres))
 
     def facts(self) -> ClaimFacts:
         """What the sentence may claim: exactly the facts in the prompt."""

@@ -90,11 +90,6 @@ def default_vocabulary() -> ClaimVocabulary:
     return ClaimVocabulary.load()
 
 
-def vocabulary_genre_words(vocabulary: ClaimVocabulary) -> frozenset[str]:
-    """The genre words themselves (not stems), checked at every level."""
-    return vocabulary.genre_surface
-
-
 @functools.cache
 def _stemmer() -> snowballstemmer.Stemmer:
     return snowballstemmer.stemmer("english")
@@ -107,6 +102,12 @@ def words_of(text: str) -> list[str]:
         word = match.group(0).removesuffix("'s")
         found.extend(p for p in re.split(r"[-']", word) if p)
     return found
+
+
+@functools.cache
+def function_word_stems() -> frozenset[str]:
+    """The stems of the English stop words (computed once)."""
+    return frozenset(stem(w) for w in english_stop_words())
 
 
 @functools.lru_cache(maxsize=65536)
@@ -131,7 +132,7 @@ class ClaimFacts:
     ) -> ClaimFacts:
         texts = [t for t in texts if t]
         joined = "\n".join(texts)
-        free = {stem(w) for w in english_stop_words()} | default_vocabulary().generic
+        free = function_word_stems() | default_vocabulary().generic
         pairs: set[tuple[str, str]] = set()
         for text in texts:
             seq = [s for s in (stem(w) for w in words_of(text)) if s not in free]
@@ -191,7 +192,7 @@ def claim_problems(
         for word in words_of(sentence):
             if word in stop or len(word) < 2:
                 continue
-            if level == ClaimLevel.NAMES and word not in names and word not in vocabulary_genre_words(vocabulary):
+            if level == ClaimLevel.NAMES and word not in names and word not in vocabulary.genre_surface:
                 continue
             root = stem(word)
             claimed = vocabulary.genre_words.get(root)
@@ -217,7 +218,7 @@ MIN_COPIED_SHARE = 0.6
 def _recombination_problems(sentence: str, facts: ClaimFacts, vocabulary: ClaimVocabulary) -> list[str]:
     """A sentence that restates facts keeps their order: most of its content words stand next to a content word
     they also stand next to in the facts. Words of the facts recombined into a new claim do not."""
-    free = {stem(w) for w in english_stop_words()} | vocabulary.generic
+    free = function_word_stems() | vocabulary.generic
     seq = [s for s in (stem(w) for w in words_of(sentence)) if s not in free]
     covered = [False] * len(seq)
     for i in range(len(seq) - 1):

@@ -27,6 +27,7 @@ from tools.chat_model import LLMDelta, LLMError, LLMTimeout, Message
 log = logging.getLogger(__name__)
 
 ENGINE_MODULE = "llama_cpp"
+STOP = ("<|im_end|>", "<|im_start|>", "\n\n")  # the chat template's turn markers; a blank line ends a reply
 
 
 # Tokens every masked answer may use: punctuation between words and the end of the turn.
@@ -177,7 +178,7 @@ class LlamaCppModel:
                 max_tokens=max_tokens,
                 temperature=temperature,
                 repeat_penalty=self.repeat_penalty,
-                stop=["<|im_end|>", "<|im_start|>", "\n\n"],
+                stop=list(STOP),
                 logits_processor=processors,
             )
             try:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from prompts import Prompts
 from store.items import CatalogItem
-from tools.chat_model import ChatModel, LLMError, complete
+from tools.chat_model import ChatModel, LLMError, complete, decoding_vocabulary
 from tools.context import ToolContext
 from tools.guard_report import GuardReport
 from tools.marketing.channels import ChannelRule, load_channel_rules
@@ -33,7 +33,6 @@ Channel = Literal["tagline", "email", "push", "social"]
 MAX_FREE_TEXT = 80
 _LABEL = re.compile(r"^\s*(?:tagline|push(?: notification)?|social(?: media)?(?: post)?|post|copy)\s*:\s*", re.I)
 _SAFE_FREE_TEXT = re.compile(r"^[\w ,.'&!-]*$")
-_WORD = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 # Words of calls to action and channels, beside the item's own: copy invites ("watch tonight", "new").
 _COPY_WORDS = frozenset(
     {"watch", "tonight", "now", "stream", "new", "don't", "miss", "discover", "meet", "join", "fans", "fan", "film",
@@ -44,10 +43,7 @@ _COPY_WORDS = frozenset(
 def copy_vocabulary(facts: Facts) -> set[str]:
     """The words a draft may use (a decoding constraint where the engine allows): the item's own words, its
     genres and function words, as written and capitalised. Taglines of similar items cannot leak through."""
-    words = set(_WORD.findall(" ".join((*facts.texts, *facts.genres))))
-    for word in english_stop_words() | _COPY_WORDS:
-        words |= {word, word[:1].upper() + word[1:]}
-    return words
+    return decoding_vocabulary((*facts.texts, *facts.genres), english_stop_words() | _COPY_WORDS)
 
 
 def clean_draft(text: str, channel: str) -> str:
