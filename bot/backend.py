@@ -71,6 +71,10 @@ class ChatBackend(Protocol):
         """Delete everything of this user in every store; returns rows deleted per store."""
         ...
 
+    def metrics_exposition(self) -> bytes:
+        """The service's metrics (turns, latency, fallbacks and guard problems) in Prometheus' text format."""
+        ...
+
     def demo_users(self) -> list[str]:
         """Ids of the demo (MovieLens) users, for the UI's picker in demo mode."""
         ...

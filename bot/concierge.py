@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.agent.turn import TurnRequest
 from bot.backend import ConversationTooLong, SessionNotFound, Signal
 from bot.composition import Components, Overrides, build_components
 from bot.config import Settings
+from bot.ops.metrics import TurnMetrics
 from store.chroma_client import CatalogUnavailable
 from tools.chat_model import ChatModel, LLMDelta, LLMError, Message
 from tools.context import Role, ToolContext
@@ -42,6 +44,10 @@ class LazyChatModel:
     def supports_tools(self) -> bool:
         return self._model().supports_tools
 
+    @property
+    def continues_replies(self) -> bool:
+        return self._model().continues_replies
+
     def stream(self, messages: Sequence[Message], **kwargs: Any) -> Iterator[LLMDelta]:
         return self._model().stream(messages, **kwargs)
 
@@ -51,6 +57,7 @@ class Concierge:
 
     def __init__(self, components: Components) -> None:
         self.components = components
+        self.metrics = TurnMetrics()
         self.settings = components.settings
         self._lazy_llm = LazyChatModel(components)
         self._warm_up_error: str | None = None
@@ -130,10 +137,26 @@ class Concierge:
             max_items=max(1, min(max_items or self.settings.max_items, 50)),
             history=list(history or []),
         )
+        started = time.perf_counter()
         for event in self.components.loop.run(request):
             if isinstance(event, TurnDone):
                 self._persist(user_id, session_id, text, event, state)
+                self._count(event, time.perf_counter() - started)
             yield event
+
+    def _count(self, done: TurnDone, seconds: float) -> None:
+        result = done.result
+        self.metrics.observe_turn(
+            intent=str(result.intent or "none"),
+            reply_mode=result.reply_mode_used,
+            seconds=seconds,
+            fallback_reason=result.fallback_reason,
+            problems=result.guard.problems if result.guard is not None else (),
+        )
+
+    def metrics_exposition(self) -> bytes:
+        """The service's metrics in Prometheus' text format (GET /metrics)."""
+        return self.metrics.exposition()
 
     def _persist(self, user_id: str, session_id: str, text: str, done: TurnDone, state: DialogueState) -> None:
         result = done.result

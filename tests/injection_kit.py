@@ -116,6 +116,7 @@ class ObedientModel:
 
     def __init__(self, *, supports_tools: bool) -> None:
         self.supports_tools = supports_tools
+        self.continues_replies = False
         self.obey = ""
         self.first_calls: list[dict[str, Any]] = []
         self.calls: list[dict[str, Any]] = []

@@ -18,7 +18,7 @@ from store.items import CatalogItem
 from tools.context import ToolContext
 from tools.names import ToolName
 from tools.registry import default_tools
-from tools.results import ScoredItem, ToolInputError, ToolResult
+from tools.results import LIKED_ITEMS, ScoredItem, ToolInputError, ToolResult
 
 ITEMS = [
     CatalogItem("6", "Heat", 1995, ("Action", "Crime", "Thriller"), overview="A group of professional bank robbers."),
@@ -85,7 +85,10 @@ def recommend(ctx: ToolContext, genres: list[str] | None = None, k: int = 10) ->
         k: how many items
     """
     pool = [i for i in ITEMS if not genres or set(genres) & set(i.genres)]
-    return ToolResult([ScoredItem(i, 0.9, "Because you liked Heat (1995)") for i in pool[:k]], "recommended")
+    liked = ITEMS[3] if "Animation" in (genres or ()) else ITEMS[0]  # The Untouchables, not among the picks
+    provenance = {LIKED_ITEMS: [{"item_id": liked.item_id, "title": liked.label}]}
+    reason = f"Because you liked {liked.label}"
+    return ToolResult([ScoredItem(i, 0.9, reason, dict(provenance)) for i in pool[:k]], "recommended")
 
 
 def record_feedback(ctx: ToolContext, item: str, signal: Literal["like", "dislike", "seen"]) -> ToolResult:

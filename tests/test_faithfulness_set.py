@@ -26,13 +26,16 @@ from tools.marketing.channels import load_channel_rules
 from tools.marketing.grounding import Facts, common_words
 
 SET_FILE = Path(__file__).parent / "data" / "faithfulness" / "replies.jsonl"
+# Outputs for other items (bench/faithfulness_set.py --offset 1300 --items 25), labelled after the guard's rules
+# were set on SET_FILE: the check of how those rules carry over (docs/llm.md). Gated together with SET_FILE.
+HELDOUT_FILE = SET_FILE.with_name("replies_heldout.jsonl")
 # Item-question summaries (CONCIERGE_LLM_ITEM_SUMMARIES, off by default), labelled the same way: reported, not gated.
 SUMMARIES_FILE = SET_FILE.with_name("item_summaries.jsonl")
 LABELS = ("faithful", "unfaithful", "non_answer")
 MIN_RECORDS = 300
-TARGET_FAITHFUL_OF_PASSED = 0.97  # the target: not met yet (95.9 % on this set), see docs/llm.md
-GATE_FAITHFUL_OF_PASSED = 0.95  # the regression gate: fails when the guard lets more unfaithful text through
-MIN_SHOWN_OF_RECOMMENDATIONS = 0.30  # a guard that rejects everything is not the goal (target 0.50: not met)
+TARGET_FAITHFUL_OF_PASSED = 0.97  # the target (97.7 % on this set, tuned on it; held-out set: below)
+GATE_FAITHFUL_OF_PASSED = TARGET_FAITHFUL_OF_PASSED  # fails when the guard lets more unfaithful text through
+MIN_SHOWN_OF_RECOMMENDATIONS = 0.50  # the target: a guard that rejects everything is not the goal
 # What the product shows with the default (embedded) backend: pick sentences. Copy drafts are off by default
 # (CONCIERGE_LLM_COPY=auto) and are reported, not gated.
 SHOWN_BY_DEFAULT = ("pick",)
@@ -55,7 +58,7 @@ def verdicts(catalog: Any) -> list[tuple[dict[str, Any], bool]]:
     common = common_words(i.overview for i in catalog.items())
     rules = load_channel_rules()
     out: list[tuple[dict[str, Any], bool]] = []
-    for record in load_records():
+    for record in [*load_records(), *({**r, "heldout": True} for r in load_records(HELDOUT_FILE))]:
         if record["kind"] == "copy":
             copy = record["copy"]
             item = catalog.get(copy["item_id"])
@@ -72,21 +75,25 @@ def test_the_set_is_large_varied_and_fully_labelled() -> None:
     records = load_records()
     assert len(records) >= MIN_RECORDS
     assert {r["kind"] for r in records} == {"pick", "copy"}
-    unlabelled = [r["id"] for r in records if r.get("label") not in LABELS]
+    heldout = load_records(HELDOUT_FILE)
+    assert not {r["id"] for r in heldout} & {r["id"] for r in records}
+    unlabelled = [r["id"] for r in [*records, *heldout] if r.get("label") not in LABELS]
     assert not unlabelled, f"{len(unlabelled)} records without a label, e.g. {unlabelled[:3]}"
     assert len({r["id"] for r in records}) == len(records)
 
 
 def test_guard_confusion_matrix_meets_the_gate(verdicts: list[tuple[dict[str, Any], bool]]) -> None:
     lines = [""]
-    for kind in ("pick", "copy"):
-        matrix = Counter((r["label"], ok) for r, ok in verdicts if r["kind"] == kind)
-        shown = matrix[("faithful", True)] + matrix[("unfaithful", True)] + matrix[("non_answer", True)]
-        total = sum(matrix.values())
-        lines += [f"{kind}: | label | shown (guard passed) | template (guard failed) |", "|---|---|---|"]
-        lines += [f"| {label} | {matrix[(label, True)]} | {matrix[(label, False)]} |" for label in LABELS]
-        share = matrix[("faithful", True)] / max(1, shown)
-        lines.append(f"{kind}: {shown}/{total} shown; faithful share of shown {share:.1%}")
+    for part, records in (("set", [v for v in verdicts if "heldout" not in v[0]]),
+                          ("held-out", [v for v in verdicts if "heldout" in v[0]]), ("both", verdicts)):  # fmt: skip
+        for kind in ("pick", "copy"):
+            matrix = Counter((r["label"], ok) for r, ok in records if r["kind"] == kind)
+            shown = matrix[("faithful", True)] + matrix[("unfaithful", True)] + matrix[("non_answer", True)]
+            total = sum(matrix.values())
+            lines += [f"{part}, {kind}: | label | shown (guard passed) | template (guard failed) |", "|---|---|---|"]
+            lines += [f"| {label} | {matrix[(label, True)]} | {matrix[(label, False)]} |" for label in LABELS]
+            share = matrix[("faithful", True)] / max(1, shown)
+            lines.append(f"{part}, {kind}: {shown}/{total} shown; faithful share of shown {share:.1%}")
     print("\n".join(lines))
     gated = [(r, ok) for r, ok in verdicts if r["kind"] in SHOWN_BY_DEFAULT]
     passed = [r for r, ok in gated if ok]

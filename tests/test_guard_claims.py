@@ -30,6 +30,13 @@ FACTS = ClaimFacts.build(["Léon: The Professional", LEON, "Because you liked He
         ("Léon is rated 4.5 by fans.", "4.5"),
         ("Léon, the Marvel hero, takes in a girl.", "marvel"),
         ("Mathilda, a corrupt assassin, murdered the agent's twelve-year-old family.", "recombines"),
+        ("Léon is a crime thriller and a love story.", "love story"),  # Romance is not one of its genres
+        ("Léon is the most thrilling crime film ever.", "ever"),
+        ("Léon is a crime thriller about the assassin of the same name.", "same name"),
+        ("Léon is a crime drama with a fresh take on the classic thriller.", "take on"),
+        ("Léon is a crime thriller that has been made with the same name.", "same name"),
+        ("Léon is a thriller, and I made it into the genre of crime.", "made it into"),
+        ("Léon is a crime drama that has been made by an assassin.", "has been made"),
     ],
 )
 def test_unsupported_claims_fail(sentence: str, needle: str) -> None:
@@ -44,10 +51,16 @@ def test_unsupported_claims_fail(sentence: str, needle: str) -> None:
         "Léon is a tense crime drama in which an assassin takes in a twelve-year-old girl, Mathilda.",
         "An assassin takes in a twelve-year-old girl, Mathilda, after a corrupt DEA agent murdered her family.",
         "Léon: The Professional is a great 1994 pick from the 90s.",
+        "Léon is a crime thriller you will love.",
     ],
 )
 def test_supported_sentences_pass(sentence: str) -> None:
     assert claim_problems(sentence, FACTS) == []
+
+
+def test_a_love_story_is_a_claim_the_genre_romance_supports() -> None:
+    romance = ClaimFacts.build(["Casablanca", "Popular and well rated"], ["Drama", "Romance"])
+    assert claim_problems("Casablanca is a classic drama and a love story.", romance) == []
 
 
 def test_names_level_checks_only_named_things_genres_and_numbers() -> None:

@@ -10,7 +10,9 @@ from bot.config import Settings
 from bot.llm.embedded import EmbeddedSmolLM
 from bot.llm.factory import build_chat_model
 from bot.llm.llama_cpp import LlamaCppModel
+from bot.llm.memo import MemoizedModel
 from bot.llm.openai_compatible import OpenAICompatibleModel
+from bot.llm.weights import WeightFormat
 from bot.testing.scripted_model import ScriptedModel, ScriptExhausted
 from tools.chat_model import ChatModel, LLMError, LLMReply, LLMTimeout, ToolCallRequest, complete
 
@@ -60,10 +62,15 @@ def test_empty_queue_raises_clear_error_or_repeats() -> None:
 
 
 def test_factory_picks_backend(tmp_path: Path) -> None:
-    fast = build_chat_model(Settings.model_validate(dict(home=tmp_path, llm_backend="auto", llm_instances=3)))
+    memoized = build_chat_model(Settings.model_validate(dict(home=tmp_path, llm_backend="auto", llm_instances=3)))
+    assert isinstance(memoized, MemoizedModel) and memoized.supports_tools is False
+    fast = memoized.inner
     assert isinstance(fast, LlamaCppModel) and fast.instances == 3 and fast.threads == 1
-    assert fast.supports_tools is False
-    settings = Settings.model_validate(dict(home=tmp_path, llm_backend="embedded", llm_engine="transformers"))
+    assert fast.weights == WeightFormat.Q8_0 and fast.models_dir == tmp_path / "models"
+    assert not fast.models_dir.exists()  # lazy: converted on first load
+    settings = Settings.model_validate(
+        dict(home=tmp_path, llm_backend="embedded", llm_engine="transformers", llm_memo_size=0)
+    )
     embedded = build_chat_model(settings)
     assert isinstance(embedded, EmbeddedSmolLM)
     assert embedded.supports_tools is False
@@ -82,4 +89,4 @@ def test_factory_picks_backend(tmp_path: Path) -> None:
     forced = build_chat_model(
         Settings.model_validate(dict(home=tmp_path, llm_backend="embedded", llm_base_url="http://x/v1"))
     )
-    assert isinstance(forced, LlamaCppModel)
+    assert isinstance(forced, MemoizedModel) and isinstance(forced.inner, LlamaCppModel)

@@ -107,6 +107,32 @@ def test_unsupported_claim_falls_back_to_the_template() -> None:
     assert "musician" in (result.fallback_reason or "") and "rock" in (result.fallback_reason or "")
 
 
+def test_a_pick_sentence_may_name_the_liked_item_its_reason_cites() -> None:
+    router = ScriptedRouter([Decision("recommend", 0.9, [PlannedCall("recommend", {"genres": ["Animation"]})])])
+    model = ScriptedModel(["Since you liked The Untouchables, Toy Story is an animated comedy."])
+    loop, ctx = make_loop(router, model)
+    _, result = run(loop, request(ctx, "something animated", mode="llm"))
+    assert [i.title for i in result.items] == ["Toy Story"]
+    assert result.reply_mode_used == "llm", result.fallback_reason
+    assert result.reply.endswith("Since you liked The Untouchables, Toy Story is an animated comedy.")
+
+
+def test_a_model_that_continues_replies_is_given_the_pick_as_the_start() -> None:
+    router = ScriptedRouter([Decision("recommend", 0.9, [PlannedCall("recommend", {"genres": ["Animation"]})])])
+    model = ScriptedModel([" is an animated comedy."], continues_replies=True)
+    loop, ctx = make_loop(router, model)
+    _, result = run(loop, request(ctx, "something animated", mode="llm"))
+    assert model.calls[0].messages[-1] == {"role": "assistant", "content": "Toy Story"}
+    assert result.reply_mode_used == "llm" and result.reply.endswith(" Toy Story is an animated comedy.")
+    answering = ScriptedModel(["Toy Story is an animated comedy."])  # answers: given no start
+    loop, ctx = make_loop(
+        ScriptedRouter([Decision("recommend", 0.9, [PlannedCall("recommend", {"genres": ["Animation"]})])]), answering
+    )
+    _, result = run(loop, request(ctx, "something animated", mode="llm"))
+    assert answering.calls[0].messages[-1]["role"] == "user"
+    assert result.reply.endswith(" Toy Story is an animated comedy.")
+
+
 def test_busy_llm_answers_from_the_template_with_llm_busy() -> None:
     router = ScriptedRouter([Decision("recommend", 0.9, [PlannedCall("recommend", {"genres": ["Crime"]})])])
     loop, ctx = make_loop(router, ScriptedModel([LLMBusy("estimated wait 9.0 s > 2 s")]))

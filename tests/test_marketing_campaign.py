@@ -22,6 +22,7 @@ class DiesAfter:
 
     name = "dies-after"
     supports_tools = False
+    continues_replies = False
 
     def __init__(self, n: int) -> None:
         self.n, self.calls = n, 0
@@ -97,6 +98,7 @@ from tools.marketing.campaign import run_campaign
 class KilledAfter:
     name = "dies-after"
     supports_tools = False
+    continues_replies = False
     def __init__(self, n):
         self.n, self.calls = n, 0
     def stream(self, messages, **_):

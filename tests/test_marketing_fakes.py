@@ -210,6 +210,7 @@ class TimeoutModel:
 
     name = "timeout"
     supports_tools = False
+    continues_replies = False
 
     def stream(self, messages: Sequence[Message], **_: Any) -> Iterator[LLMDelta]:
         raise LLMError("timed out after 5 s")

@@ -12,6 +12,7 @@ from bot.agent.reply_jobs import (
     first_sentences,
     job_examples,
 )
+from bot.agent.sentence_check import SentenceCheck, check_sentence, repeated_words, subject_problems
 from bot.guard.claims import claim_problems
 from prompts import Prompts
 from store.items import CatalogItem
@@ -23,6 +24,10 @@ def test_every_example_passes_the_claim_check_against_its_own_facts(kind: JobKin
     assert len(examples) >= 2
     for example in examples:
         assert claim_problems(example.sentence, example.job.facts()) == [], example.sentence
+
+
+def test_every_pick_example_starts_with_its_title() -> None:
+    assert all(e.sentence.startswith(e.job.title + " ") for e in job_examples(JobKind.PICK))
 
 
 def test_prompt_is_system_then_examples_then_this_items_facts() -> None:
@@ -50,4 +55,35 @@ def test_instruction_like_catalog_sentences_never_reach_the_prompt() -> None:
 def test_clean_sentence_keeps_the_first_sentence() -> None:
     assert clean_sentence("Sentence: Heat is a crime film. It has a bank.\nMore") == "Heat is a crime film."
     assert clean_sentence('"Dr. Strangelove is a comedy."') == "Dr. Strangelove is a comedy."
-    assert catalog_reason("Because you liked Heat (1995) · Crime") == "Because you liked Heat (1995) · Crime"
+    assert catalog_reason("Because you liked Heat (1995) · Crime") == "Because you liked Heat"
+    assert catalog_reason("Like Se7en (a.k.a. Seven) (1995) and Ronin (1998)") == "Like Se7en (a.k.a. Seven) and Ronin"
+    assert catalog_reason("Matches “a heist” · Crime") == "Crime"  # the user's words leave with their verb
+    assert catalog_reason("Comedy") == "Comedy"
+
+
+def test_a_pick_sentence_names_the_pick_first_and_nothing_after_it() -> None:
+    allowed = ["Jurassic Park", "The Lost World: Jurassic Park", "Heat"]
+    assert subject_problems("The Lost World: Jurassic Park is a thrilling adventure.", allowed[1], allowed) == []
+    assert subject_problems("Inception is a classic action movie, and I mean it.", "Inception", allowed) == []
+    assert subject_problems("Like Heat, Ronin is a crime thriller.", "Ronin", allowed) == []
+    assert "names 'Heat' after the pick" in subject_problems("Ronin is a thriller, like Heat.", "Ronin", allowed)
+    assert subject_problems("Heat is a crime thriller.", "Ronin", allowed) == ["does not name the pick 'Ronin'"]
+    assert subject_problems("Ronin.", "Ronin", allowed) == ["says nothing beyond the title 'Ronin'"]
+
+
+def test_a_word_joined_to_itself_is_degenerate() -> None:
+    fans = "Attack of the Clones is a favorite of both fans and fans."
+    assert repeated_words(fans, "Attack of the Clones") == ["repeats the word 'fans'"]
+    loved = "Schindler's List is a well-loved and loved classic."
+    assert repeated_words(loved, "Schindler's List") == ["repeats the word 'loved'"]
+    assert repeated_words("Alien is a horror and sci-fi horror movie, full of action and adventure.", "Alien") == []
+    sherlock = "Sherlock Holmes is a classic Sherlock Holmes movie."
+    assert repeated_words(sherlock, "Sherlock Holmes") == ["repeats the title 'Sherlock Holmes'"]
+
+
+def test_a_year_in_the_picks_title_is_not_a_claim() -> None:
+    job = ReplyJob(JobKind.PICK, "2001: A Space Odyssey", ("Adventure", "Sci-Fi"), "", "Popular and well rated", 1968)
+    check = SentenceCheck("2001: A Space Odyssey is a classic sci-fi adventure.", job, (job.title,), (1968,), "")
+    assert check_sentence(check, None).passed
+    wrong = SentenceCheck("2001: A Space Odyssey is a sci-fi adventure from 1999.", job, (job.title,), (1968,), "")
+    assert not check_sentence(wrong, None).passed

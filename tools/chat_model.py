@@ -72,6 +72,12 @@ class ChatModel(Protocol):
         """True when the model can choose tools itself (native tool calling)."""
         ...
 
+    @property
+    def continues_replies(self) -> bool:
+        """True when a last message from the assistant is continued (the reply's given start) rather than
+        answered; callers give a start only to such models."""
+        ...
+
     def stream(
         self,
         messages: Sequence[Message],
@@ -83,7 +89,7 @@ class ChatModel(Protocol):
         vocabulary: Collection[str] | None = None,
     ) -> Iterator[LLMDelta]:
         """Stream the answer. `vocabulary`: the words the answer may use, where the engine can hold decoding to
-        them (llama.cpp: a token mask); engines that cannot ignore it (the guard still checks the text)."""
+        them (llama.cpp: a word constraint); engines that cannot ignore it (the guard still checks the text)."""
         ...
 
 

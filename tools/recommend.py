@@ -10,7 +10,7 @@ import numpy as np
 from tools.context import ToolContext
 from tools.recommender.engine import Recommender
 from tools.recommender.hybrid import RankRequest
-from tools.results import ScoredItem, ToolInputError, ToolResult
+from tools.results import ANCHOR, ScoredItem, ToolInputError, ToolResult
 from tools.search import validate_filters
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def similar_items(ctx: ToolContext, item: str, k: int = 10) -> ToolResult:
         scored.reason = f"Like {anchor.label} · " + ", ".join(
             [g for g in scored.item.genres if g in anchor.genres][:3] or list(scored.item.genres[:2])
         )
-        scored.provenance["anchor"] = anchor.item_id
+        scored.provenance[ANCHOR] = anchor.item_id
     return ToolResult(items, f"{len(items)} items similar to {anchor.label}", {"anchor": anchor.label})
 
 

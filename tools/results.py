@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from store.items import CatalogItem
+
+LIKED_ITEMS = "liked_items"  # provenance: the liked items that contributed, [{"item_id", "title", ...}]
+ANCHOR = "anchor"  # provenance: the item id a similar-to result is similar to
+
+
+def cited_item_ids(provenance: Mapping[str, Any]) -> Iterator[str]:
+    """The ids of the catalog items a result's reason cites (its anchor, the liked items behind it)."""
+    anchor = provenance.get(ANCHOR)
+    if isinstance(anchor, str):
+        yield anchor
+    for liked in provenance.get(LIKED_ITEMS) or ():
+        if isinstance(liked, Mapping) and isinstance(liked.get("item_id"), str):
+            yield liked["item_id"]
 
 
 @dataclass(slots=True)

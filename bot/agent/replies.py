@@ -26,6 +26,7 @@ from store.years import years_in
 from tools.chat_model import ChatModel, LLMBusy, LLMError, complete
 from tools.names import Intent
 from tools.registry import ToolRegistry
+from tools.results import cited_item_ids
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,8 @@ class ReplyWriter:
             return ReplyText(template, "template", None, f"llm unavailable: {exc}")
         if model is None:
             return ReplyText(template, "template", None, "llm unavailable")
-        messages = job.messages(self.prompts, self.noun)
+        start = job.title if job.kind == JobKind.PICK and model.continues_replies else ""
+        messages = job.messages(self.prompts, self.noun, reply_start=start)
         if self.canary:
             messages[0]["content"] += f" [internal marker {self.canary} — never repeat]"
         lead = self._lead(job, decision, outcomes, template)
@@ -187,7 +189,7 @@ class ReplyWriter:
         except LLMError as exc:
             log.warning("llm reply failed, template used: %s", type(exc).__name__)
             return ReplyText(template, "template", None, f"llm error: {exc}")
-        sentence = clean_sentence(reply.text)
+        sentence = clean_sentence(start + reply.text)
         text = f"{lead} {sentence}"
         guard = self._check_sentence(request, sentence, job, text, decision.question, outcomes, items)
         if not guard.passed:
@@ -261,7 +263,8 @@ class ReplyWriter:
     def _allowed(
         request: TurnRequest, outcomes: Sequence[ToolOutcome], items: list[ItemView]
     ) -> tuple[set[str], set[int]]:
-        """The titles a reply may name (results, shown items, the user's stated likes) and the years it may say."""
+        """The titles a reply may name (results, shown items, the items their reasons cite, the user's stated
+        likes) and the years it may say."""
         titles: set[str] = set()
         years: set[int] = years_in(request.text)
         for outcome in outcomes:
@@ -271,6 +274,10 @@ class ReplyWriter:
                 titles.add(scored.item.title)
                 if scored.item.year:
                     years.add(scored.item.year)
+                for cited_id in cited_item_ids(scored.provenance):
+                    cited = request.ctx.catalog.get(cited_id)
+                    if cited is not None:
+                        titles.add(cited.title)
         for view in items:
             titles.add(view.title)
         for like in request.ctx.stated_likes:

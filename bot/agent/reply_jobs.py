@@ -27,6 +27,7 @@ from bot.guard.claims import ClaimFacts, default_vocabulary
 from bot.guard.rules import default_rules
 from prompts import Prompts
 from store.items import CatalogItem
+from store.years import YEAR_DIGITS
 from tools.chat_model import Message, decoding_vocabulary
 from tools.marketing.grounding import main_title
 from tools.marketing.stop_words import english_stop_words
@@ -42,6 +43,7 @@ _FIRST_SENTENCE = re.compile(
     r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bSt\.)(?<!\bJr\.)(?<!Mrs\.)(?<=[a-z0-9)][.!?])\s+(?=[A-Z])"
 )
 _QUOTED = re.compile(r"\w*\s*“[^”]*”")
+_TITLE_YEAR = re.compile(rf"\s*\({YEAR_DIGITS}\)")
 
 
 class JobKind(StrEnum):
@@ -76,9 +78,12 @@ def clean_sentence(text: str) -> str:
 
 
 def catalog_reason(reason: str) -> str:
-    """The item's reason without quoted text: a quote in a reason ("Matches “…”") is the user's own words,
-    and those never reach the model."""
-    return _QUOTED.sub("", reason).strip(" ·")
+    """The item's reason as the model gets it: without quoted text (a quote in a reason, "Matches “…”", is the
+    user's own words, and those never reach the model), without the years of the titles it names (the model
+    put them on the pick, docs/llm.md) and without the genres after " · " (the prompt lists the item's genres;
+    every token of the prompt delays the first one of the answer). The card shows the whole reason."""
+    cause, _, shared_genres = _QUOTED.sub("", reason).partition(" · ")
+    return _TITLE_YEAR.sub("", cause.strip(" ·") or shared_genres).strip(" ·")
 
 
 def asked_item(outcomes: Sequence[ToolOutcome]) -> CatalogItem | None:
@@ -115,8 +120,9 @@ class ReplyJob:
             "reason": self.reason,
         }
 
-    def messages(self, prompts: Prompts, noun: str) -> list[Message]:
-        """System text, the examples as user/assistant turns, then this job's facts."""
+    def messages(self, prompts: Prompts, noun: str, *, reply_start: str = "") -> list[Message]:
+        """System text, the examples as user/assistant turns, then this job's facts (and, for a model that
+        continues replies, the start of its sentence: the pick's title, so the sentence is about the pick)."""
         messages: list[Message] = [
             {"role": "system", "content": prompts.render(f"jobs/{self.kind}_system.j2", noun=noun)}
         ]
@@ -126,6 +132,8 @@ class ReplyJob:
             )
             messages.append({"role": "assistant", "content": example.sentence})
         messages.append({"role": "user", "content": prompts.render(f"jobs/{self.kind}_facts.j2", **self._variables())})
+        if reply_start:
+            messages.append({"role": "assistant", "content": reply_start})
         return messages
 
     def vocabulary(self) -> set[str]:
@@ -157,7 +165,11 @@ def job_examples(kind: JobKind) -> tuple[JobExample, ...]:
     for row in rows:
         item = row["item"]
         job = ReplyJob(
-            kind, str(item["title"]), tuple(item.get("genres") or ()), str(row["about"]), str(row.get("reason") or "")
+            kind,
+            str(item["title"]),
+            tuple(item.get("genres") or ()),
+            str(row["about"]),
+            catalog_reason(str(row.get("reason") or "")),
         )
         examples.append(JobExample(job, str(row["sentence"])))
     return tuple(examples)

@@ -7,6 +7,7 @@ sentences (tests/data/faithfulness) can replay the guard exactly as a turn ran i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +18,11 @@ from bot.guard.claims import claim_problems, default_vocabulary
 from bot.guard.reply import check_reply
 from bot.guard.titles import KnownTitles, norm_title, norm_token, title_aliases, tokens
 from store.items import CatalogItem
+from store.years import years_in
 from tools.guard_report import GuardReport
 
 MIN_SENTENCE_CHARS = 12
+_SELF_JOINED = re.compile(r"\b([^\W\d_]{3,})\s+(?:and|or|&)\s+(?:[\w-]+-)?\1\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +99,25 @@ class SentenceCheck:
 
 
 def _first_mention(padded: str, title: str) -> tuple[int, int] | None:
-    """(start, end) of the first alias of `title` in a normalised, space-padded text."""
+    """(start, end) of the first mention of `title` in a normalised, space-padded text: its earliest alias, the
+    longest one written there ("The Lost World: Jurassic Park", not just "The Lost World")."""
     spans = [(i, i + len(a) + 2) for a in title_aliases(title) for i in [padded.find(f" {a} ")] if i >= 0]
-    return min(spans) if spans else None
+    if not spans:
+        return None
+    start = min(i for i, _ in spans)
+    return start, max(end for i, end in spans if i == start)
+
+
+def repeated_words(sentence: str, pick: str) -> list[str]:
+    """A word joined to itself ("a favorite of fans and fans", "well-loved and loved"), or the pick's title used
+    again ("Sherlock Holmes is a classic Sherlock Holmes movie"): degenerate text."""
+    found = _SELF_JOINED.search(sentence)
+    problems = [f"repeats the word {found.group(1)!r}"] if found else []
+    padded = f" {norm_title(sentence)} "
+    first = _first_mention(padded, pick)
+    if first is not None and _first_mention(padded[first[1] - 1 :], pick) is not None:
+        problems.append(f"repeats the title {pick!r}")
+    return problems
 
 
 def subject_problems(sentence: str, pick: str, allowed_titles: Iterable[str]) -> list[str]:
@@ -108,6 +127,8 @@ def subject_problems(sentence: str, pick: str, allowed_titles: Iterable[str]) ->
     subject = _first_mention(padded, pick)
     if subject is None:
         return [f"does not name the pick {pick!r}"]
+    if not padded[subject[1] - 1 :].strip() and not padded[: subject[0]].strip():
+        return [f"says nothing beyond the title {pick!r}"]
     problems: list[str] = []
     for title in allowed_titles:
         if norm_title(title) in title_aliases(pick) or title_aliases(title) & title_aliases(pick):
@@ -129,7 +150,7 @@ def subject_problems(sentence: str, pick: str, allowed_titles: Iterable[str]) ->
     names = [
         w
         for w in written[min(ends, default=len(written)) :]
-        if w[:1].isupper() and norm_token(w) not in pick_words and w.lower() not in genre_words
+        if w[:1].isupper() and w != "I" and norm_token(w) not in pick_words and w.lower() not in genre_words
     ]
     if names:
         problems.append(f"names {' '.join(names[:4])!r} after the pick")
@@ -140,8 +161,9 @@ def check_sentence(check: SentenceCheck, known_titles: KnownTitles | Iterable[st
     """The grounding guard on the sentence, its claim check against the job's facts, and for an item
     question, the answer check on the composed reply."""
     years = check.allowed_years
-    if check.job.kind == JobKind.PICK:  # a pick sentence may say the pick's year and those of its reason
+    if check.job.kind == JobKind.PICK:  # a pick sentence may say the pick's year, those of its reason and title
         years = tuple(y for y in check.allowed_years if y == check.job.year or str(y) in check.job.reason)
+        years += tuple(years_in(check.job.title))
     report = check_reply(
         check.sentence,
         allowed_titles=check.allowed_titles,
@@ -153,6 +175,7 @@ def check_sentence(check: SentenceCheck, known_titles: KnownTitles | Iterable[st
     problems = [*report.problems, *claim_problems(check.sentence, check.job.facts())]
     if check.job.kind == JobKind.PICK:
         problems.extend(subject_problems(check.sentence, check.job.title, check.allowed_titles))
+        problems.extend(repeated_words(check.sentence, check.job.title))
     if check.question and check.asked is not None:
         problems.extend(answer_problems(check.question, check.asked, check.reply))
     return GuardReport.from_problems(dict.fromkeys(problems))

@@ -235,11 +235,13 @@ def _recombination_problems(sentence: str, facts: ClaimFacts, vocabulary: ClaimV
 
 
 def _phrase_problems(sentence: str, facts: ClaimFacts, vocabulary: ClaimVocabulary) -> list[str]:
-    """Claim phrases ("made into a movie", "based on") need one of their support words in the facts."""
+    """Claim phrases ("made into a movie", "based on", "a love story") need one of their support words in the
+    facts' text or among the item's genres."""
     problems: list[str] = []
+    known = facts.stems | {stem(genre) for genre in facts.genres}
     for pattern, support in vocabulary.claim_phrases:
         found = pattern.search(sentence)
-        if found and not support & facts.stems:
+        if found and not support & known:
             problems.append(f"claim not in the facts: {found.group(0)!r}")
     return problems
 

@@ -3,8 +3,8 @@
     app = create_app(settings, backend)          # API + widget, documented at /docs
     app = bot.http.gradio_ui.mount_ui(app, settings, backend)  # the Gradio UI at /
 
-Routes: GET /healthz; POST /v1/chat/completions (OpenAI-compatible); /api/v1/sessions..., /api/v1/feedback,
-/api/v1/me/profile, DELETE /api/v1/me; GET /widget.js, /widget.css.
+Routes: GET /healthz, GET /metrics; POST /v1/chat/completions (OpenAI-compatible); /api/v1/sessions...,
+/api/v1/feedback, /api/v1/me/profile, DELETE /api/v1/me; GET /widget.js, /widget.css.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +25,7 @@ from bot.http.errors import ApiError, error_response, install_error_handlers
 from bot.http.limits import RateLimiter
 from bot.http.openai_routes import openai_router
 from bot.http.session_routes import sessions_router
+from bot.ops.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
 STATIC = Path(__file__).resolve().parent / "static"
 VERSION = "0.1.0"
@@ -118,6 +119,12 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
             return JSONResponse({"status": "ok", "version": VERSION, "auth": settings.auth})
         status = "unavailable" if backend.ready() or reason else "loading"
         return JSONResponse({"status": status, "reason": reason}, status_code=503, headers={"Retry-After": "5"})
+
+    @app.get("/metrics", tags=["service"], summary="Prometheus metrics")
+    def metrics() -> Response:
+        """Turns by intent and reply mode, turn latency, template fallbacks by reason (llm_busy, guard, llm
+        error, ...) and the guard's problems by check, in Prometheus' text format."""
+        return Response(backend.metrics_exposition(), media_type=METRICS_CONTENT_TYPE)
 
     app.include_router(sessions_router(api))
     app.include_router(openai_router(api))

@@ -72,6 +72,7 @@ class EmbeddedSmolLM:
     """
 
     supports_tools = False
+    continues_replies = False
 
     def __init__(
         self,

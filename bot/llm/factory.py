@@ -9,7 +9,9 @@ from typing import Final, Literal
 from bot.config import Settings
 from bot.llm.embedded import EmbeddedSmolLM
 from bot.llm.llama_cpp import LlamaCppModel, llama_cpp_available
+from bot.llm.memo import MemoizedModel
 from bot.llm.openai_compatible import OpenAICompatibleModel
+from bot.llm.weights import WeightFormat
 from tools.chat_model import ChatModel
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,17 @@ def build_embedded_model(settings: Settings) -> ChatModel:
         engine = "llama_cpp" if llama_cpp_available() else "transformers"
         if engine == "transformers":
             log.warning("llama-cpp-python is not installed: the embedded LLM runs on transformers (5-10x slower)")
+    model: ChatModel
     if engine == "llama_cpp":
         instances = settings.llm_instances or max(1, (os.cpu_count() or 1) // settings.llm_threads)
-        return LlamaCppModel(instances=instances, threads=settings.llm_threads, max_wait_s=settings.llm_max_wait_s)
-    return EmbeddedSmolLM(settings.models_dir, EMBEDDED_DTYPE)
+        model = LlamaCppModel(
+            instances=instances,
+            threads=settings.llm_threads,
+            batch_threads=settings.llm_batch_threads or os.cpu_count() or 1,
+            max_wait_s=settings.llm_max_wait_s,
+            weights=WeightFormat(settings.llm_weights),
+            models_dir=settings.models_dir,
+        )
+    else:
+        model = EmbeddedSmolLM(settings.models_dir, EMBEDDED_DTYPE)
+    return MemoizedModel(model, settings.llm_memo_size) if settings.llm_memo_size else model

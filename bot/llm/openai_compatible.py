@@ -84,6 +84,7 @@ class OpenAICompatibleModel:
     """
 
     supports_tools = True
+    continues_replies = False
 
     def __init__(
         self,

@@ -32,6 +32,7 @@ from bot.agent.events import (
     TurnResult,
 )
 from bot.backend import SessionNotFound, Signal
+from bot.ops.metrics import TurnMetrics
 from tools.chat_model import Message
 from tools.context import Role
 
@@ -113,6 +114,7 @@ class FakeBackend:
         self.calls: list[TurnCall] = []
         self.feedback: list[tuple[str, str, str]] = []  # (user_id, item_id, signal) per record_feedback call
         self.forgotten: list[str] = []  # user ids, per forget_user call
+        self.metrics = TurnMetrics()
 
     # ---- ChatBackend -------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -177,6 +179,9 @@ class FakeBackend:
             messages = sum(len(self.sessions.pop(sid)[1]) for sid in mine)
         return {"history_events": events, "sessions": len(mine), "messages": messages}
 
+    def metrics_exposition(self) -> bytes:
+        return self.metrics.exposition()
+
     def demo_users(self) -> list[str]:
         return list(self._demo)
 
@@ -227,6 +232,13 @@ class FakeBackend:
             messages.append(
                 {"role": "assistant", "content": result.reply, "items": [i.to_dict() for i in result.items]}
             )
+        self.metrics.observe_turn(
+            intent=str(result.intent or "none"),
+            reply_mode=result.reply_mode_used,
+            seconds=sum(result.timings_ms.values()) / 1000,
+            fallback_reason=result.fallback_reason,
+            problems=result.guard.problems if result.guard is not None else (),
+        )
         yield TurnDone(result)
 
     def _canned_turn(self, session_id: str, canned: Canned) -> Generator[TurnEvent, None, TurnResult]:

@@ -46,9 +46,11 @@ class ScriptedModel:
         supports_tools: bool = False,
         repeat_last: bool = False,
         name: str = "scripted",
+        continues_replies: bool = False,
     ) -> None:
         self.name = name
         self.supports_tools = supports_tools
+        self.continues_replies = continues_replies
         self.repeat_last = repeat_last
         self.calls: list[ScriptedCall] = []
         self._queue: deque[ScriptedResponse] = deque(responses)

@@ -13,7 +13,7 @@ import numpy as np
 
 from tools.recommender.ease import EaseModel
 from tools.recommender.rules import Rules
-from tools.results import ScoredItem
+from tools.results import LIKED_ITEMS, ScoredItem
 
 if TYPE_CHECKING:
     from store.catalog import CatalogStore
@@ -179,7 +179,7 @@ class HybridRanker:
             listed = sum(entry["contribution"] for entry in liked)
             provenance["collaborative"] = float(column.sum())
             provenance["collaborative_rest"] = float(column.sum()) - listed
-        provenance["liked_items"] = liked
+        provenance[LIKED_ITEMS] = liked
         if liked_vectors is not None and len(liked_ids):
             sims = liked_vectors @ self.catalog.matrix[index]
             anchor = int(np.argmax(sims))
