@@ -27,6 +27,7 @@ from tests.fake_backend import CATALOG, FakeBackend, bearer, make_settings
 
 OPERATIONS = [
     "GET /healthz",
+    "GET /metrics",
     "POST /api/v1/sessions",
     "GET /api/v1/sessions/{session_id}",
     "POST /api/v1/sessions/{session_id}/messages",
@@ -114,6 +115,9 @@ def check_response(label: str, response: Any, case: Any) -> None:
         assert isinstance(body["error"]["message"], str), where
     elif content_type.startswith("application/json"):
         assert isinstance(json.loads(response.content), dict), where
+    elif label == "GET /metrics":  # Prometheus' text format: comment lines and samples
+        assert content_type.startswith("text/plain"), where
+        assert all(not line or line.startswith("#") or " " in line for line in response.text.splitlines()), where
     else:
         assert content_type.startswith("text/event-stream"), where
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -120,7 +120,7 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
         status = "unavailable" if backend.ready() or reason else "loading"
         return JSONResponse({"status": status, "reason": reason}, status_code=503, headers={"Retry-After": "5"})
 
-    @app.get("/metrics", tags=["service"], summary="Prometheus metrics")
+    @app.get("/metrics", tags=["service"], summary="Prometheus metrics", response_class=PlainTextResponse)
     def metrics() -> Response:
         """Turns by intent and reply mode, turn latency, template fallbacks by reason (llm_busy, guard, llm
         error, ...) and the guard's problems by check, in Prometheus' text format."""
