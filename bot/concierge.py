@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -137,22 +136,11 @@ class Concierge:
             max_items=max(1, min(max_items or self.settings.max_items, 50)),
             history=list(history or []),
         )
-        started = time.perf_counter()
         for event in self.components.loop.run(request):
             if isinstance(event, TurnDone):
                 self._persist(user_id, session_id, text, event, state)
-                self._count(event, time.perf_counter() - started)
+                event.result.count_into(self.metrics)
             yield event
-
-    def _count(self, done: TurnDone, seconds: float) -> None:
-        result = done.result
-        self.metrics.observe_turn(
-            intent=str(result.intent or "none"),
-            reply_mode=result.reply_mode_used,
-            seconds=seconds,
-            fallback_reason=result.fallback_reason,
-            problems=result.guard.problems if result.guard is not None else (),
-        )
 
     def metrics_exposition(self) -> bytes:
         """The service's metrics in Prometheus' text format (GET /metrics)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.ops.metrics import TurnMetrics
 from tools.guard_report import GuardReport  # the guards' report, kept importable from here for TurnResult users
 
 ReplyMode = Literal["llm", "template"]
@@ -79,6 +80,16 @@ class TurnResult:
             "fallback_reason": self.fallback_reason,
             "timings_ms": self.timings_ms,
         }
+
+    def count_into(self, metrics: TurnMetrics) -> None:
+        """Count this finished turn in the service's metrics (its time is the loop's own `total`)."""
+        metrics.observe_turn(
+            intent=str(self.intent or "none"),
+            reply_mode=self.reply_mode_used,
+            seconds=self.timings_ms.get("total", 0.0) / 1000,
+            fallback_reason=self.fallback_reason,
+            problems=self.guard.problems if self.guard is not None else (),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,16 +108,10 @@ def _first_mention(padded: str, title: str) -> tuple[int, int] | None:
     return start, max(end for i, end in spans if i == start)
 
 
-def repeated_words(sentence: str, pick: str) -> list[str]:
-    """A word joined to itself ("a favorite of fans and fans", "well-loved and loved"), or the pick's title used
-    again ("Sherlock Holmes is a classic Sherlock Holmes movie"): degenerate text."""
+def repeated_words(sentence: str) -> list[str]:
+    """A word joined to itself ("a favorite of fans and fans", "well-loved and loved"): degenerate text."""
     found = _SELF_JOINED.search(sentence)
-    problems = [f"repeats the word {found.group(1)!r}"] if found else []
-    padded = f" {norm_title(sentence)} "
-    first = _first_mention(padded, pick)
-    if first is not None and _first_mention(padded[first[1] - 1 :], pick) is not None:
-        problems.append(f"repeats the title {pick!r}")
-    return problems
+    return [f"repeats the word {found.group(1)!r}"] if found else []
 
 
 def subject_problems(sentence: str, pick: str, allowed_titles: Iterable[str]) -> list[str]:
@@ -130,6 +124,8 @@ def subject_problems(sentence: str, pick: str, allowed_titles: Iterable[str]) ->
     if not padded[subject[1] - 1 :].strip() and not padded[: subject[0]].strip():
         return [f"says nothing beyond the title {pick!r}"]
     problems: list[str] = []
+    if _first_mention(padded[subject[1] - 1 :], pick) is not None:  # "Sherlock Holmes is a ... Sherlock Holmes movie"
+        problems.append(f"repeats the title {pick!r}")
     for title in allowed_titles:
         if norm_title(title) in title_aliases(pick) or title_aliases(title) & title_aliases(pick):
             continue
@@ -175,7 +171,7 @@ def check_sentence(check: SentenceCheck, known_titles: KnownTitles | Iterable[st
     problems = [*report.problems, *claim_problems(check.sentence, check.job.facts())]
     if check.job.kind == JobKind.PICK:
         problems.extend(subject_problems(check.sentence, check.job.title, check.allowed_titles))
-        problems.extend(repeated_words(check.sentence, check.job.title))
+        problems.extend(repeated_words(check.sentence))
     if check.question and check.asked is not None:
         problems.extend(answer_problems(check.question, check.asked, check.reply))
     return GuardReport.from_problems(dict.fromkeys(problems))

@@ -55,10 +55,10 @@ class LlamaCppModel:
 
     Args:
         instances: how many generations may run at once (one llama.cpp context each).
-        threads: CPU threads of each instance (decode and prompt).
+        threads: CPU threads of each instance for decoding.
         max_wait_s: longest wait for a free instance before a call raises LLMBusy.
         n_ctx: context length of each instance (prompt + reply tokens).
-        batch_threads: CPU threads of each instance for the prompt (default: `threads`).
+        batch_threads: CPU threads of each instance for the prompt (default: `threads`; the service: all cores).
         repeat_penalty: llama.cpp's repetition penalty (1.0 = off).
         weights: the number format to run (bot/llm/weights.py; converted once into `models_dir`).
         models_dir: where converted weights are kept (required unless weights is the shipped format).

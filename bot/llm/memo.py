@@ -60,9 +60,9 @@ class MemoizedModel:
         timeout_s: float = 30.0,
         vocabulary: Collection[str] | None = None,
     ) -> Iterator[LLMDelta]:
-        arguments: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature, "timeout_s": timeout_s}
-        if vocabulary is not None:
-            arguments["vocabulary"] = vocabulary
+        arguments: dict[str, Any] = {
+            "max_tokens": max_tokens, "temperature": temperature, "timeout_s": timeout_s, "vocabulary": vocabulary
+        }  # fmt: skip
         if tools or temperature > 0:
             return self.inner.stream(messages, tools=tools, **arguments)
         key = self.key(messages, max_tokens, vocabulary)

@@ -232,13 +232,7 @@ class FakeBackend:
             messages.append(
                 {"role": "assistant", "content": result.reply, "items": [i.to_dict() for i in result.items]}
             )
-        self.metrics.observe_turn(
-            intent=str(result.intent or "none"),
-            reply_mode=result.reply_mode_used,
-            seconds=sum(result.timings_ms.values()) / 1000,
-            fallback_reason=result.fallback_reason,
-            problems=result.guard.problems if result.guard is not None else (),
-        )
+        result.count_into(self.metrics)
         yield TurnDone(result)
 
     def _canned_turn(self, session_id: str, canned: Canned) -> Generator[TurnEvent, None, TurnResult]:
