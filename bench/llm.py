@@ -35,11 +35,13 @@ from bot.llm.embedded import EmbeddedSmolLM
 from bot.llm.llama_cpp import STOP, LlamaCppModel, chat_formatter
 from bot.llm.weights import WeightFormat, gguf_for
 from prompts import Prompts
+from store.catalog_profile import shipped_profile
 from store.movielens import load_demo_items
 
 Stream = Callable[[ReplyJob], Iterator[str]]
 REASONS = ("Popular and well rated", "Because you liked Heat (1995) · Crime", "Like Toy Story (1995) · Animation")
 PROMPTS = Prompts()
+FILM = shipped_profile("film")  # the demo catalog's words
 
 
 def pick_jobs(data_dir: Path, count: int) -> list[ReplyJob]:
@@ -84,7 +86,7 @@ def raw_llama(threads: int, gguf: Path, batch_threads: int) -> tuple[Stream, flo
     template = chat_formatter(engine)
 
     def stream(job: ReplyJob) -> Iterator[str]:
-        prompt = template(messages=job.messages(PROMPTS, "film")).prompt + job.title
+        prompt = template(messages=job.messages(PROMPTS, FILM)).prompt + job.title
         tokens = engine.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
         for chunk in engine.create_completion(prompt=tokens, stream=True, max_tokens=JOB_MAX_TOKENS,
                                               temperature=0.0, repeat_penalty=1.1, stop=list(STOP)):  # fmt: skip
@@ -100,7 +102,7 @@ def product(threads: int, gguf: Path, batch_threads: int) -> tuple[Stream, float
     model.load()
 
     def stream(job: ReplyJob) -> Iterator[str]:
-        messages = job.messages(PROMPTS, "film", reply_start=job.title)
+        messages = job.messages(PROMPTS, FILM, reply_start=job.title)
         for delta in model.stream(messages, max_tokens=JOB_MAX_TOKENS, timeout_s=60, vocabulary=job.vocabulary()):
             yield delta.text
 
@@ -112,7 +114,7 @@ def transformers_loop(threads: int, models_dir: Path) -> tuple[Stream, float]:
     model.load()
 
     def stream(job: ReplyJob) -> Iterator[str]:
-        for delta in model.stream(job.messages(PROMPTS, "film"), max_tokens=JOB_MAX_TOKENS, timeout_s=120):
+        for delta in model.stream(job.messages(PROMPTS, FILM), max_tokens=JOB_MAX_TOKENS, timeout_s=120):
             yield delta.text
 
     return stream, model.load_seconds or 0.0

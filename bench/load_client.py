@@ -29,7 +29,7 @@ ANCHORS = (  # titles the router resolves in "something like X but funnier" on t
 )  # fmt: skip
 SEARCHES = ("a comedy from the 80s", "a thriller from the 90s", "a drama from the 2000s", "a horror film from the 70s")
 PRESET = ("like", "like", "like", "dislike", "seen")  # feedback on the user's own disjoint items, before chatting
-_BASED_ON = re.compile(r"Based on (\d+) films")
+_BASED_ON = re.compile(r"Based on (\d+) films?")
 
 
 def new_nonce(rng: random.Random) -> str:

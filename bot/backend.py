@@ -5,10 +5,11 @@ bot/composition.py builds the real one (`Concierge`); tests may pass any object 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
 from bot.agent.events import ReplyMode, TurnEvent
+from store.catalog_profile import CatalogProfile
 from tools.chat_model import Message
 from tools.context import Role
 
@@ -67,6 +68,21 @@ class ChatBackend(Protocol):
         """The user's profile (structured: top_genres [{genre, weight}], decades, favourites, summary, counts)."""
         ...
 
+    def ingest_events(self, rows: Sequence[object]) -> dict[str, int]:
+        """Store interaction events from the shop's systems (admin): every row is validated first (a bad one
+        raises store.interactions.EventRowError with its index, and nothing is written), ids are idempotent.
+        Returns {"received", "new", "known"}; the events count in the history and the profile at once."""
+        ...
+
+    def update_catalog(
+        self, upsert: Sequence[Mapping[str, Any]] = (), delete: Sequence[Any] = (), *, source: str = "api"
+    ) -> dict[str, Any]:
+        """Upsert items (rows of the catalog file schema) and delete ids in the live catalog (admin), all or nothing:
+        a bad row raises store.catalog_update.CatalogUpdateError naming it (`upsert[3]: ...`) and nothing is
+        written; deleting an unknown id is a no-op listed in "missing". Returns store.catalog_update.UpdateSummary
+        as a dict; store.writer_lock.WriterBusy when another process writes the catalog."""
+        ...
+
     def forget_user(self, user_id: str) -> dict[str, int]:
         """Delete everything of this user in every store; returns rows deleted per store."""
         ...
@@ -77,4 +93,9 @@ class ChatBackend(Protocol):
 
     def demo_users(self) -> list[str]:
         """Ids of the demo (MovieLens) users, for the UI's picker in demo mode."""
+        ...
+
+    def catalog_profile(self) -> CatalogProfile:
+        """The live catalog's profile (its item noun, category label, example requests): the UI's and the widget's
+        words come from it. Loads the catalog when it is not loaded yet (callers check ready() first)."""
         ...

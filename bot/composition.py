@@ -23,14 +23,17 @@ from bot.guard import check_copy
 from bot.llm.factory import build_chat_model
 from prompts import Prompts
 from store.catalog import CatalogStore
+from store.catalog_update import CatalogUpdate, UpdateSummary, apply_update
 from store.catalog_watch import CatalogWatch
 from store.embedder import Embedder, MiniLMEmbedder
+from store.event_weights import EventWeights
+from store.folder_claim import FolderClaim, unserved
 from store.history import HistoryStore
 from store.sessions import SessionStore
 from tools.chat_model import ChatModel, LLMError
 from tools.context import Role, ToolContext
-from tools.recommender.ease import ModelNotTrained
 from tools.recommender.engine import Recommender
+from tools.recommender.training import train_recommender
 from tools.registry import ToolRegistry, default_tools
 from tools.titles import TitleIndex
 
@@ -65,8 +68,11 @@ class Components:
         self._lock = threading.RLock()
         self._llm_failed: str | None = None
         self._built: dict[str, Any] = {}
-        self._catalog_source: str | None = None  # the live collection the snapshot was loaded from (server mode)
+        # the catalog version (live collection, revision id) the snapshot was loaded from (server mode)
+        self._catalog_source: tuple[str | None, str | None] | None = None
         self.catalog_watch: CatalogWatch | None = None
+        self.folder_claim: FolderClaim | None = None  # the served local catalog folder (claim_catalog_folder)
+        self.warmed = False  # everything a turn needs was built once (a reload later does not make it "loading")
         if settings.chroma_url and self.overrides.catalog is None:
             self.catalog_watch = CatalogWatch(settings.chroma, settings.catalog_check_s)
 
@@ -78,15 +84,45 @@ class Components:
 
     def check_catalog(self) -> None:
         """Server mode: raise CatalogUnavailable while the Chroma server is unreachable; when another process has
-        ingested a new catalog since the snapshot was loaded, drop the snapshot and what was built from it."""
+        ingested a new catalog or updated the live one (store/catalog_update.py) since the snapshot was loaded, drop
+        the snapshot and what was built from it (rebuilt on next use, from the new version)."""
         if self.catalog_watch is None:
             return
-        live = self.catalog_watch.live_collection()
+        live = self.catalog_watch.live_version()
         with self._lock:
             if "catalog" in self._built and live != self._catalog_source:
-                log.info("catalog: live collection is now %s (was %s): reloading", live, self._catalog_source)
+                log.info("catalog: live version is now %s (was %s): reloading", live, self._catalog_source)
                 for name in CATALOG_DERIVED:
                     self._built.pop(name, None)
+
+    def claim_catalog_folder(self) -> None:
+        """The serving process of a local catalog folder claims it, so that only it writes it (store/folder_claim.py);
+        a no-op in server mode. When another service holds it already, this one refuses catalog updates."""
+        if self.settings.chroma_url or self.folder_claim is not None:
+            return
+        self.folder_claim = FolderClaim(self.settings.chroma)
+        if not self.folder_claim.try_claim():
+            log.warning("another process serves the catalog at %s: updates are refused here", self.settings.chroma_path)
+
+    def update_catalog(self, update: CatalogUpdate) -> UpdateSummary:
+        """Write a validated live update (all or nothing) and patch this process's snapshot with it at once, without
+        reading the collection back; other processes see the new revision within CONCIERGE_CATALOG_CHECK_S."""
+        with unserved(self.settings.chroma, self.folder_claim):
+            applied = apply_update(self.settings.chroma, self.embedder, update)
+        with self._lock:
+            current = self._built.get("catalog")
+            for name in CATALOG_DERIVED:
+                self._built.pop(name, None)
+            # patch only the version the update was applied to (with a server, another process may have changed it)
+            same = self.catalog_watch is None or self._catalog_source == applied.before
+            if current is not None and self.overrides.catalog is None and same:
+                self._built["catalog"] = current.with_changes(applied.upserts, applied.vectors, applied.deleted)
+                self._catalog_source = applied.version
+            if self.catalog_watch is not None:
+                self.catalog_watch.expire()
+        if self.warmed:
+            self.warm_up()  # the parts built from the catalog, now rather than in the next turn
+        return applied.summary
 
     def is_built(self, *names: str) -> bool:
         """True when every named part has been built (used by readiness checks)."""
@@ -107,7 +143,7 @@ class Components:
             if self.overrides.catalog is not None:
                 return self.overrides.catalog
             if self.catalog_watch is not None:
-                self._catalog_source = self.catalog_watch.live_collection()
+                self._catalog_source = self.catalog_watch.live_version()
             return CatalogStore.open(self.settings.chroma, self.embedder)
 
         return self._once("catalog", build)
@@ -126,7 +162,7 @@ class Components:
         def build() -> HistoryStore:
             if self.overrides.history is not None:
                 return self.overrides.history
-            return HistoryStore(self.settings.history_path)
+            return HistoryStore(self.settings.history_path, EventWeights.load(self.settings.event_weights))
 
         return self._once("history", build)
 
@@ -139,11 +175,8 @@ class Components:
         def build() -> Recommender | None:
             if self.overrides.recommender is not None:
                 return self.overrides.recommender
-            try:
-                return Recommender.load(self.settings.models_dir, self.settings.rules_file, self.catalog)
-            except ModelNotTrained as exc:
-                log.error("%s", exc)
-                return None
+            # no weights trained on this catalog (a shop's catalog without interaction history): content + popularity
+            return Recommender.for_catalog(self.settings.models_dir, self.settings.rules_file, self.catalog)
 
         return self._once("recommender", build)
 
@@ -175,7 +208,7 @@ class Components:
         def build() -> Router:
             if self.overrides.router is not None:
                 return self.overrides.router
-            return Router(self.embedder, self.titles, tools=self.toolbox.registry)
+            return Router(self.embedder, self.titles, tools=self.toolbox.registry, store=self.catalog)
 
         return self._once("router", build)
 
@@ -248,9 +281,19 @@ class Components:
             return True
         return self.planner_for_backend() == "native"
 
+    def retrain_recommender(self, *, force: bool = False) -> dict[str, Any]:
+        """Retrain EASE^R when the history (events included) changed, and swap the new model into this process."""
+        summary = train_recommender(self.settings.models_dir, self.catalog, self.history, force=force)
+        if not summary["skipped"]:
+            fresh = Recommender.load(self.settings.models_dir, self.settings.rules_file, self.catalog)
+            with self._lock:
+                self._built["recommender"] = fresh
+        return summary
+
     def warm_up(self) -> None:
         """Load everything a turn needs (used before reporting ready)."""
         _ = (self.catalog, self.titles, self.history, self.recommender, self.router, self.loop, self.sessions)
+        self.warmed = True
 
 
 def build_components(settings: Settings | None = None, overrides: Overrides | None = None) -> Components:

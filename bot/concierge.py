@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from bot.agent.decision import DialogueState
-from bot.agent.dialogue_state import advance_state, state_from_dict, state_to_dict
+from bot.agent.dialogue_state import advance_state, state_from_dict, state_to_dict, withdraw_deleted
 from bot.agent.events import ReplyMode, TurnDone, TurnEvent
 from bot.agent.turn import TurnRequest
 from bot.backend import ConversationTooLong, SessionNotFound, Signal
 from bot.composition import Components, Overrides, build_components
 from bot.config import Settings
 from bot.ops.metrics import TurnMetrics
+from store.catalog_profile import CatalogProfile
+from store.catalog_update import parse_update
 from store.chroma_client import CatalogUnavailable
+from store.interactions import ingest_events
+from store.items import CatalogItem
 from tools.chat_model import ChatModel, LLMDelta, LLMError, Message
 from tools.context import Role, ToolContext
 from tools.profile import user_profile
@@ -63,7 +67,8 @@ class Concierge:
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def ready(self) -> bool:
-        return self.components.is_built("catalog", "titles", "history", "router", "loop")
+        # once warm, a catalog reload (a live update, a new ingest) makes turns wait for it, not the API say "loading"
+        return self.components.warmed or self.components.is_built("catalog", "titles", "history", "router", "loop")
 
     def warm_up(self) -> None:
         """Load everything; on failure the reason is kept for unavailable_reason() and the error re-raised."""
@@ -92,7 +97,7 @@ class Concierge:
         messages = self.components.sessions.messages(user_id, session_id)
         if messages is None:
             raise SessionNotFound(session_id)
-        return messages
+        return without_deleted_items(messages, self.components.catalog.get)
 
     def context(
         self, user_id: str, role: Role, *, with_llm: bool, stated_likes: list[str] | None = None
@@ -122,7 +127,8 @@ class Concierge:
                 raise SessionNotFound(session_id)
             if sessions.message_count(user_id, session_id) + 2 > self.settings.max_messages:
                 raise ConversationTooLong(f"a conversation holds at most {self.settings.max_messages} messages")
-        state = state_from_dict(raw_state or {})
+        catalog = self.components.catalog
+        state = withdraw_deleted(state_from_dict(raw_state or {}), lambda item_id: catalog.get(item_id) is not None)
         mode: ReplyMode = reply_mode or self.settings.reply_mode
         planner = self.components.planner_for_backend()
         ctx = self.context(user_id, role, with_llm=mode == "llm", stated_likes=state.stated_likes)
@@ -188,6 +194,22 @@ class Concierge:
         result = user_profile(self.context(user_id, "user", with_llm=False))
         return {**result.data, "summary": result.data.get("summary", result.summary)}
 
+    def ingest_events(self, rows: Sequence[object]) -> dict[str, int]:
+        self.components.check_catalog()
+        catalog = self.components.catalog
+        counts = ingest_events(self.components.history, rows, lambda item_id: catalog.get(item_id) is not None)
+        log.info("events: %d received, %d new, %d already known", counts.received, counts.new, counts.known)
+        return counts.to_dict()
+
+    def update_catalog(
+        self, upsert: Sequence[Mapping[str, Any]] = (), delete: Sequence[Any] = (), *, source: str = "api"
+    ) -> dict[str, Any]:
+        """Admin: upsert and delete catalog items live, all or nothing (store/catalog_update.py); this process sees
+        the change at once, every other within CONCIERGE_CATALOG_CHECK_S."""
+        self.components.check_catalog()  # a snapshot older than the live catalog is reloaded, not patched
+        update = parse_update(upsert, delete, source=source)
+        return self.components.update_catalog(update).to_dict()
+
     def forget_user(self, user_id: str) -> dict[str, int]:
         deleted = {"history_events": self.components.history.delete_user(user_id)}
         deleted.update(self.components.sessions.delete_user(user_id))
@@ -197,6 +219,23 @@ class Concierge:
         users = self.components.history.users()
         demo = [u for u in users if self.components.history.is_demo_user(u)]
         return sorted(demo, key=lambda u: (len(u), u))
+
+    def catalog_profile(self) -> CatalogProfile:
+        return self.components.catalog.profile
+
+
+def without_deleted_items(
+    messages: list[dict[str, Any]], get: Callable[[str], CatalogItem | None]
+) -> list[dict[str, Any]]:
+    """A transcript without the item cards of items deleted from the catalog since (a live update): a surface that
+    renders a session again never shows them. The reply text is kept as it was said."""
+    out = []
+    for message in messages:
+        items = message.get("items")
+        if isinstance(items, list) and any(get(str(i.get("item_id"))) is None for i in items):
+            message = {**message, "items": [i for i in items if get(str(i.get("item_id"))) is not None]}
+        out.append(message)
+    return out
 
 
 def build_backend(settings: Settings | None = None, overrides: Overrides | None = None) -> Concierge:

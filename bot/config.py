@@ -25,11 +25,25 @@ class Settings(BaseSettings):
         None, description="Chroma server URL (http://host:port); unset = local PersistentClient under home."
     )
     catalog_check_s: float = Field(
-        5.0, gt=0, description="With a Chroma server: seconds between checks that it is up and which catalog is live."
+        5.0,
+        gt=0,
+        description="With a Chroma server: seconds between checks that it is up and which catalog version is live "
+        "(a new ingest or a live update by another process).",
     )
     collection: str = Field("catalog", description="Name of the catalog collection in Chroma.")
     history_db: Path | None = Field(None, description="SQLite file for user history; default home/history.sqlite3.")
     rules_file: Path | None = Field(None, description="YAML file with business rules (boost / pin / exclude).")
+    event_weights: Path | None = Field(
+        None,
+        description="YAML file with how much each event kind (view, click, add_to_cart, purchase, rating) counts as "
+        "a preference; unset = the shipped store/data/event_weights.yaml.",
+    )
+    train_interval_s: float = Field(
+        0.0,
+        ge=0,
+        description="concierge serve: seconds between checks whether the history changed; when it did, the "
+        "recommender is retrained and swapped in. 0 = off (retrain with concierge train).",
+    )
 
     # --- embeddings ---
     embed_dtype: Literal["bfloat16", "float32"] = Field(

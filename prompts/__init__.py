@@ -10,6 +10,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
+import yaml
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 
 
@@ -41,11 +42,28 @@ class Prompts:
             trim_blocks=False,
         )
 
-    def render(self, name: str, **variables: Any) -> str:
-        return self._env.get_template(name).render(**variables).strip()
+    def render(self, name: str, *, profile: object, **variables: Any) -> str:
+        """Render one prompt file. Every file gets the catalog profile (a store.catalog_profile.CatalogProfile:
+        `profile.item.plural`, `profile.category.singular`, `profile.summary`, ...), so no text names the
+        domain ("film", "book") but through it."""
+        return self._env.get_template(name).render(profile=profile, **variables).strip()
 
-    def template_reply(self, intent: str, **variables: Any) -> str:
-        return self.render(f"templates/{intent}.j2", **variables)
+    def template_reply(self, intent: str, *, profile: object, **variables: Any) -> str:
+        """A reply template (templates/<intent>.j2) with the catalog profile and the intent's variables."""
+        return self.render(f"templates/{intent}.j2", profile=profile, **variables)
+
+    def strings(self, name: str, *, profile: object, **variables: Any) -> dict[str, str]:
+        """A YAML file of short templates (key: text), each rendered like a prompt file: the UI's words."""
+        node = self.folder
+        for part in name.split("/"):
+            node = node.joinpath(part)
+        data = yaml.safe_load(node.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise ValueError(f"{name}: expected a mapping of keys to text")
+        return {
+            str(key): self._env.from_string(text).render(profile=profile, **variables).strip()
+            for key, text in data.items()
+        }
 
 
 __all__ = ["Prompts"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,12 @@ import yaml
 from threadpoolctl import ThreadpoolController
 
 from store.catalog_metadata import item_from_metadata
+from store.catalog_profile import PROFILE_KEY, CatalogProfile, ProfileError
 from store.chroma_client import ChromaConfig, active_collection, make_client, unreachable, unreachable_errors
 from store.embedder import Embedder
+from store.facet_index import FacetIndex, Ranges
 from store.items import CatalogItem
+from store.profile_inference import infer_profile
 
 log = logging.getLogger(__name__)
 PAGE = 2000
@@ -39,11 +42,18 @@ class CatalogNotBuilt(RuntimeError):
 class CatalogStore:
     """Items, their vectors and fast filtered similarity search."""
 
-    def __init__(self, items: Sequence[CatalogItem], matrix: np.ndarray, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        items: Sequence[CatalogItem],
+        matrix: np.ndarray,
+        embedder: Embedder,
+        profile: CatalogProfile | None = None,
+    ) -> None:
         if len(items) != matrix.shape[0]:
             raise ValueError("items and vectors differ in length")
         self.embedder = embedder
         self._items = list(items)
+        self.profile = profile if profile is not None else infer_profile(self._items)
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         # one BLAS thread per query: with the CPU shared, a 2-thread gemv measured 4-7x slower (bench/search.py)
         self._blas = ThreadpoolController()
@@ -71,6 +81,7 @@ class CatalogStore:
                 words.update(_WORD.findall(phrase.lower()))
             for word in words - self._stop_words:
                 self._by_word.setdefault(word, []).append(i)
+        self.facets = FacetIndex(self._items, self.profile)
         self._by_title: dict[str, list[int]] = {}
         for i, item in enumerate(self._items):
             for key in {item.title.lower(), item.label.lower()}:
@@ -78,10 +89,38 @@ class CatalogStore:
 
     # ---- construction ------------------------------------------------------------------------
     @classmethod
-    def from_items(cls, items: Sequence[CatalogItem], embedder: Embedder, batch_size: int = 64) -> CatalogStore:
+    def from_items(
+        cls,
+        items: Sequence[CatalogItem],
+        embedder: Embedder,
+        batch_size: int = 64,
+        profile: CatalogProfile | None = None,
+    ) -> CatalogStore:
         """An in-memory catalog (no Chroma), for tests and small tools."""
-        matrix = embedder.embed([item.embedding_text() for item in items], batch_size=batch_size)
-        return cls(items, matrix, embedder)
+        profile = profile if profile is not None else infer_profile(items)
+        texts = [item.embedding_text(profile.searchable) for item in items]
+        return cls(items, embedder.embed(texts, batch_size=batch_size), embedder, profile)
+
+    def with_changes(self, upserts: Sequence[CatalogItem], vectors: np.ndarray, deletes: Iterable[str]) -> CatalogStore:
+        """A new snapshot with a live update applied (store/catalog_update.py): replaced items keep their row, new
+        ones are appended (as their Chroma `position` says), deleted ones are gone. The process that wrote the update
+        swaps this in instead of reloading the whole collection; this snapshot is never changed in place, so
+        searches running on it finish on a consistent catalog."""
+        gone = set(deletes)
+        rows = {item.item_id: n for n, item in enumerate(upserts)}
+        items: list[CatalogItem] = []
+        kept: list[np.ndarray] = []
+        for i, item in enumerate(self._items):
+            if item.item_id in gone:
+                continue
+            row = rows.pop(item.item_id, None)
+            items.append(item if row is None else upserts[row])
+            kept.append(self.matrix[i] if row is None else vectors[row])
+        for row in rows.values():  # new ids, in the order of the update
+            items.append(upserts[row])
+            kept.append(vectors[row])
+        matrix = np.stack(kept) if kept else np.zeros((0, self.matrix.shape[1]), np.float32)
+        return type(self)(items, matrix, self.embedder, self.profile)
 
     @classmethod
     def open(cls, chroma: ChromaConfig, embedder: Embedder, *, writer: bool = False) -> CatalogStore:
@@ -127,7 +166,7 @@ class CatalogStore:
         order = sorted(range(len(ids)), key=lambda i: int(metas[i].get("position") or 0))
         items = [item_from_metadata(ids[i], metas[i]) for i in order]
         matrix = np.concatenate(vectors)[order] if vectors else np.zeros((0, embedder.dim), np.float32)
-        return cls(items, matrix, embedder)
+        return cls(items, matrix, embedder, _stored_profile(collection.metadata or {}, items))
 
     # ---- lookups -----------------------------------------------------------------------------
     def count(self) -> int:
@@ -164,9 +203,12 @@ class CatalogStore:
         year_to: int | None = None,
         min_rating: float | None = None,
         exclude_ids: Iterable[str] | None = None,
+        facets: Mapping[str, Sequence[str]] | None = None,
+        ranges: Ranges | None = None,
     ) -> np.ndarray:
-        """Boolean mask over items(): any of `genres`, none of `exclude_genres`, year range, rating floor."""
-        keep = np.ones(len(self._items), dtype=bool)
+        """Boolean mask over items(): any of `genres`, none of `exclude_genres`, year range, rating floor, and the
+        profile's facets (exact values by field, numeric ranges by field; ValueError for a field that is none)."""
+        keep = self.facets.mask(facets, ranges) if facets or ranges else np.ones(len(self._items), dtype=bool)
         if genres:
             bits = sum(self._genre_bit.get(g, 0) for g in set(genres))
             keep &= (self._genre_bits & bits) != 0
@@ -212,6 +254,8 @@ class CatalogStore:
         min_rating: float | None = None,
         exclude_ids: Iterable[str] | None = None,
         k: int = 10,
+        facets: Mapping[str, Sequence[str]] | None = None,
+        ranges: Ranges | None = None,
     ) -> list[tuple[CatalogItem, float]]:
         """The k most similar items that pass the filters, best first."""
         keep = self.mask(
@@ -221,6 +265,8 @@ class CatalogStore:
             year_to=year_to,
             min_rating=min_rating,
             exclude_ids=exclude_ids,
+            facets=facets,
+            ranges=ranges,
         )
         candidates = np.flatnonzero(keep)
         if candidates.size == 0 or k <= 0:
@@ -230,3 +276,15 @@ class CatalogStore:
         best = np.argpartition(-scores, top - 1)[:top]
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(self._items[candidates[i]], float(min(scores[i], 1.0))) for i in best]
+
+
+def _stored_profile(metadata: Mapping[str, Any], items: Sequence[CatalogItem]) -> CatalogProfile:
+    """The profile stored with the collection at ingest; inferred for catalogs ingested before profiles existed."""
+    stored = metadata.get(PROFILE_KEY)
+    if not stored:
+        return infer_profile(items)
+    try:
+        return CatalogProfile.from_json(str(stored))
+    except (ProfileError, ValueError) as exc:
+        log.warning("the stored catalog profile is unreadable (%s): inferred from the items instead", exc)
+        return infer_profile(items)

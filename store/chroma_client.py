@@ -10,6 +10,9 @@ from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
 META_COLLECTION = "concierge_meta"
+# Keys of the pointer (META_COLLECTION's metadata) besides "active": written by live updates (store/catalog_update.py)
+REVISION_KEY = "revision"  # how many live updates the live collection has had
+REVISION_ID_KEY = "revision_id"  # unique per update: two writers of one server cannot end on the same value
 
 
 @dataclass(frozen=True, slots=True)

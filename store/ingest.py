@@ -18,9 +18,11 @@ import numpy as np
 from tqdm import tqdm
 
 from store.catalog_metadata import fingerprint_fields, item_from_metadata, item_to_metadata
+from store.catalog_profile import PROFILE_KEY, CatalogProfile, check_profile
 from store.chroma_client import META_COLLECTION, ChromaConfig, active_collection, make_client
 from store.embedder import Embedder
 from store.items import CatalogItem
+from store.profile_inference import infer_profile
 from store.writer_lock import WriterBusy, writer_lock
 
 log = logging.getLogger(__name__)
@@ -58,10 +60,12 @@ def embedder_identity(embedder: Embedder) -> str:
     return f"{type(embedder).__name__}:{embedder.dim}:{getattr(embedder, 'dtype', '')}"
 
 
-def content_hash(items: Sequence[CatalogItem], embedder: Embedder) -> str:
-    """sha256 over the embedder identity and every item's id and content, in order."""
+def content_hash(items: Sequence[CatalogItem], embedder: Embedder, profile: CatalogProfile | None = None) -> str:
+    """sha256 over the embedder identity, the profile and every item's id and content, in order."""
     digest = hashlib.sha256()
     digest.update(embedder_identity(embedder).encode())
+    if profile is not None:
+        digest.update(profile.to_json().encode())
     for item in items:
         digest.update(item.item_id.encode())
         digest.update(json.dumps(fingerprint_fields(item), sort_keys=True, ensure_ascii=False).encode())
@@ -76,8 +80,11 @@ def ingest_items(
     source: str,
     show_progress: bool = True,
     force: bool = False,
+    profile: CatalogProfile | None = None,
 ) -> IngestSummary:
     """Embed and store `items` as the live catalog, unless the same content is already live.
+
+    `profile` (default: inferred from the items) is stored with the collection; its searchable fields are embedded.
 
     Atomic: the items go into a new collection; the `concierge_meta` pointer is switched only when all are
     written, then the old collection is deleted. On any failure the new collection is dropped and the old
@@ -89,7 +96,9 @@ def ingest_items(
     ids = [item.item_id for item in items]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{source}: duplicate item ids")
-    fingerprint = content_hash(items, embedder)
+    profile = profile if profile is not None else infer_profile(items)
+    check_profile(profile, items)
+    fingerprint = content_hash(items, embedder, profile)
     with writer_lock(chroma):
         client = make_client(chroma)
         current, pointer = active_collection(client)
@@ -105,12 +114,20 @@ def ingest_items(
         collection = client.create_collection(
             name,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"source": source, "hash": fingerprint, "embedder": embedder_identity(embedder)},
+            metadata={
+                "source": source,
+                "hash": fingerprint,
+                "embedder": embedder_identity(embedder),
+                PROFILE_KEY: profile.to_json(),
+            },
             embedding_function=None,
         )
         try:
-            known = {} if force or current not in existing else _known_vectors(client, str(current), embedder)
-            embed_seconds, reused = _write(client, collection, embedder, items, chroma.batch_size, show_progress, known)
+            fields = profile.searchable
+            known = {} if force or current not in existing else _known_vectors(client, str(current), embedder, fields)
+            embed_seconds, reused = _write(
+                client, collection, embedder, items, chroma.batch_size, show_progress, known, fields
+            )
         except BaseException:
             try:
                 client.delete_collection(name)
@@ -128,7 +145,7 @@ def ingest_items(
     return summary
 
 
-def _known_vectors(client: Any, name: str, embedder: Embedder) -> dict[str, np.ndarray]:
+def _known_vectors(client: Any, name: str, embedder: Embedder, fields: Sequence[str]) -> dict[str, np.ndarray]:
     """embedding_text -> vector of the live collection, when it was embedded by the same model (else empty)."""
     collection = client.get_collection(name, embedding_function=None)
     if (collection.metadata or {}).get("embedder") != embedder_identity(embedder):
@@ -138,8 +155,33 @@ def _known_vectors(client: Any, name: str, embedder: Embedder) -> dict[str, np.n
     for offset in range(0, collection.count(), page):
         got = collection.get(include=["embeddings", "metadatas"], limit=page, offset=offset)
         for item_id, meta, vector in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True):
-            known[item_from_metadata(item_id, dict(meta)).embedding_text()] = np.asarray(vector, dtype=np.float32)
+            text = item_from_metadata(item_id, dict(meta)).embedding_text(fields)
+            known[text] = np.asarray(vector, dtype=np.float32)
     return known
+
+
+def embed_items(
+    embedder: Embedder,
+    items: Sequence[CatalogItem],
+    known: dict[str, np.ndarray],
+    fields: Sequence[str] = (),
+    batch_size: int = 64,
+) -> tuple[np.ndarray, float, int]:
+    """The items' vectors (rows), the seconds spent embedding, and how many were reused from `known`.
+
+    The one place an item's vector is made, for an ingest and for a live update (store/catalog_update.py), so an
+    upserted item is embedded exactly like an ingested one: its embedding_text with the profile's searchable
+    `fields`, the vector of an unchanged text reused (`known`: text -> vector, by the same embedder).
+    """
+    texts = [item.embedding_text(fields) for item in items]
+    todo = list(dict.fromkeys(text for text in texts if text not in known))
+    started = time.perf_counter()
+    fresh = dict(zip(todo, embedder.embed(todo, batch_size=batch_size), strict=True)) if todo else {}
+    seconds = time.perf_counter() - started
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32), seconds, 0
+    vectors = np.stack([fresh[text] if text in fresh else known[text] for text in texts])
+    return vectors, seconds, sum(1 for text in texts if text in known)
 
 
 def _write(
@@ -150,6 +192,7 @@ def _write(
     batch_size: int,
     show_progress: bool,
     known: dict[str, np.ndarray],
+    fields: Sequence[str] = (),
 ) -> tuple[float, int]:
     """Embed and add the items chunk by chunk; returns (seconds spent embedding, vectors reused from `known`).
 
@@ -166,13 +209,9 @@ def _write(
     ):
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
-            texts = [item.embedding_text() for item in part]
-            todo = [text for text in texts if text not in known]
-            started = time.perf_counter()
-            fresh = dict(zip(todo, embedder.embed(todo, batch_size=batch_size), strict=True)) if todo else {}
-            embed_seconds += time.perf_counter() - started
-            reused += len(texts) - len(todo)
-            vectors = np.stack([fresh[text] if text in fresh else known[text] for text in texts])
+            vectors, seconds, part_reused = embed_items(embedder, part, known, fields, batch_size)
+            embed_seconds += seconds
+            reused += part_reused
             metadatas = [{**item_to_metadata(item), "position": start + n} for n, item in enumerate(part)]
             if pending is not None:
                 pending.result()

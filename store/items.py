@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,9 +31,14 @@ class CatalogItem:
         """Title with the year, as shown to people: "Heat (1995)"."""
         return f"{self.title} ({self.year})" if self.year else self.title
 
-    def embedding_text(self) -> str:
-        """The text that is embedded for semantic search."""
+    def embedding_text(self, extra_fields: Sequence[str] = ()) -> str:
+        """The text that is embedded for semantic search; `extra_fields` are the profile's searchable fields of
+        `extra` ("Authors: Suzanne Collins")."""
         parts = [self.label]
+        for key in extra_fields:
+            value = self.extra.get(key)
+            if value not in (None, "") and not isinstance(value, (dict, list)):
+                parts.append(f"{key.replace('_', ' ').capitalize()}: {value}")
         if self.genres:
             parts.append("Genres: " + ", ".join(self.genres))
         if self.tagline:

@@ -14,6 +14,7 @@ from bot.agent.toolbox import Toolbox
 from bot.agent.turn import TurnRequest
 from bot.testing.scripted_model import ScriptedModel
 from prompts import Prompts
+from store.catalog_profile import CatalogProfile, shipped_profile
 from store.items import CatalogItem
 from tools.context import ToolContext
 from tools.names import ToolName
@@ -29,8 +30,9 @@ ITEMS = [
 
 
 class FakeCatalog:
-    def __init__(self, items: Sequence[CatalogItem]) -> None:
+    def __init__(self, items: Sequence[CatalogItem], profile: CatalogProfile | None = None) -> None:
         self._items = {i.item_id: i for i in items}
+        self.profile = profile or shipped_profile("film")  # the fake's items are films
 
     def get(self, item_id: str) -> CatalogItem | None:
         return self._items.get(item_id)

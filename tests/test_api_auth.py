@@ -68,7 +68,7 @@ def test_valid_token_names_the_user_and_role(strict: TestClient, backend: FakeBa
 
 
 def test_unknown_role_claim_is_refused() -> None:
-    token = jwt.encode({"sub": "alice", "role": "admin"}, SECRET, algorithm="HS256")
+    token = jwt.encode({"sub": "alice", "role": "superuser"}, SECRET, algorithm="HS256")
     with pytest.raises(AuthError, match="role"):
         verify_token(SECRET, token)
 

@@ -251,9 +251,17 @@ def test_openapi_documents_every_refusal_with_the_error_shape(client: TestClient
             if path == "/healthz":
                 assert "503" in operation["responses"]
                 continue
-            if path == "/metrics":  # like /healthz: open to the scraper, refuses nothing
+            if path in ("/metrics", "/api/v1/ui-strings"):  # open to the scraper / the widget, refuses nothing
                 assert set(operation["responses"]) == {"200"}
                 continue
             for status in ("401", "413", "422", "429", "503"):
                 schema = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+
+
+def test_ui_strings_are_the_catalogs_words_and_public(client: TestClient) -> None:
+    response = client.get("/api/v1/ui-strings")  # no token: the widget asks before anyone signs in
+    assert response.status_code == 200
+    body = response.json()
+    assert body["placeholder"] == "Ask for a film…" and body["locale"] == "en"  # the fake backend is a film catalog
+    assert body["examples"][-1] == "what do you know about my taste?"

@@ -10,7 +10,8 @@ import pytest
 
 from bot.http.app import create_app
 from bot.http.gradio_ui import mount_ui
-from tests.fake_backend import CHROMIUM, FakeBackend, live_server, make_settings, screenshot
+from tests.card_fixtures import assert_b1_picture_and_link, hostile_shop_catalog
+from tests.fake_backend import CHROMIUM, FakeBackend, free_port, live_server, make_settings, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -130,3 +131,37 @@ def test_ui_page_may_only_be_framed_by_allowed_origins(served: tuple[str, FakeBa
 def test_screenshots_are_saved() -> None:
     artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
     assert (artifacts / "ui_chat_cards.png").stat().st_size > 10_000
+
+
+# ---- cards with a picture and a link (a catalog with display fields; hostile title and URLs) ------------------
+@pytest.fixture(scope="module")
+def shop_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    backend = FakeBackend(catalog=hostile_shop_catalog(f"http://127.0.0.1:{port}"))
+    settings = make_settings(tmp_path_factory.mktemp("ui-shop-home"))
+    with live_server(mount_ui(create_app(settings, backend), settings, backend), port=port) as url:
+        yield url
+
+
+def test_cards_show_picture_and_link_and_keep_catalog_text_inert(browser: Any, shop_served: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((shop_served, "data:", "blob:")) else outside.append(r.url))
+    try:
+        page.goto(shop_served + "/")
+        page.locator("#message textarea").wait_for(timeout=60_000)
+        send(page, "fantasy")
+        page.locator("#card-2").wait_for(timeout=30_000)
+        cover = page.locator("#card-0 img.cover")
+        cover.wait_for(timeout=30_000)
+        assert_b1_picture_and_link(cover, page.locator("#card-0 a"), shop_served, ("64", "96"))
+        assert "12.50 EUR" in page.locator("#card-0").inner_text()
+        for n in (1, 2):  # the unsafe URLs became neither a picture nor a link
+            assert page.locator(f"#card-{n} img, #card-{n} a").count() == 0
+        assert page.locator("[id^=card-] script, [id^=card-] [onerror]").count() == 0
+        assert page.evaluate("window.__pwned") is None
+        screenshot(page, "ui_cards_with_pictures")
+        assert outside == []
+    finally:
+        context.close()

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from bot.http.app import create_app
 from bot.http.auth import issue_token
+from tests.card_fixtures import assert_b1_picture_and_link, hostile_shop_catalog
 from tests.fake_backend import (
     CHROMIUM,
     SECRET,
@@ -154,3 +155,35 @@ def test_widget_shows_markup_as_text_and_runs_nothing(
         assert page.locator("#concierge-panel img").count() == 0
         assert page.evaluate("window.__pwned") is None
         screenshot(page, "widget_escaped_markup")
+
+
+# ---- cards with a picture and a link (a catalog with display fields; hostile title and URLs) ------------------
+@pytest.fixture(scope="module")
+def shop_service(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int]) -> Iterator[str]:
+    """The hostile shop catalog, b1's cover served by the service's own host (a 404 is fine: only the attributes
+    are checked)."""
+    port = free_port()
+    backend = FakeBackend(catalog=hostile_shop_catalog(f"http://127.0.0.1:{port}"))
+    settings = make_settings(
+        tmp_path_factory.mktemp("widget-shop-home"), allowed_origins=[f"http://127.0.0.1:{ports['allowed']}"]
+    )
+    with live_server(create_app(settings, backend), port=port) as url:
+        yield url
+
+
+def test_widget_cards_show_picture_and_link_and_keep_catalog_text_inert(
+    open_page: Any, shop_service: str, ports: dict[str, int]
+) -> None:
+    with live_server(shop_page(shop_service, None), port=ports["allowed"]) as shop:
+        page = open_page(shop + "/")
+        chat(page, "fantasy")
+        page.locator("#concierge-log .concierge-card").nth(2).wait_for(timeout=30_000)
+        cards = page.locator("#concierge-log .concierge-card")
+        cover = cards.first.locator("img.concierge-cover")
+        assert_b1_picture_and_link(cover, cards.first.locator(".concierge-title a"), shop_service, ("48", "72"))
+        assert cards.first.locator(".concierge-price").text_content() == "12.50 EUR"
+        for n in (1, 2):  # the unsafe URLs became neither a picture nor a link
+            assert cards.nth(n).locator("img, a").count() == 0
+        assert page.locator("#concierge-panel script, #concierge-panel [onerror]").count() == 0
+        assert page.evaluate("window.__pwned") is None
+        screenshot(page, "widget_cards_with_pictures")

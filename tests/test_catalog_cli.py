@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,10 @@ import pytest
 import store.embedder
 from bot.cli.catalog import register
 from bot.config import Settings
+from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from tests.catalog_fixtures import DEMO_DATA, tmp_settings
+from tests.cli_fixtures import CliRunner, hashing_embedder_fixture
 
 CATALOG = (
     "id,title,description,categories,year,brand\n"
@@ -24,19 +25,8 @@ CATALOG = (
 )
 
 
-@pytest.fixture(autouse=True)
-def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store.embedder, "MiniLMEmbedder", lambda *args, **kwargs: HashingEmbedder())
-
-
-def run(settings: Settings, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="concierge")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(list(argv))
-    code = int(args.handler(args, settings))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
+hashing_embedder = hashing_embedder_fixture(store.embedder)
+run = CliRunner(register)
 
 
 @pytest.fixture
@@ -85,9 +75,19 @@ def test_search_json_respects_filters(built: Settings, capsys: pytest.CaptureFix
     assert code == 0 and out.splitlines()[0].startswith(" 1. Desk Lamp (2021)")
 
 
+def test_search_facet_flags(built: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(built, capsys, "search", "coffee", "--facet", "brand=acme", "--json")
+    rows = json.loads(out)["items"]
+    assert code == 0 and rows and {r["item_id"] for r in rows} <= {"m1", "m4"}
+    assert all("from Acme" in r["provenance"]["filters_matched"] for r in rows)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
+        (["search", "mug", "--facet", "colour=blue"], "unknown exact facet 'colour'; facets of this catalog: brand"),
+        (["search", "mug", "--facet", "brand"], "--facet wants FIELD=VALUE"),
+        (["search", "mug", "--max", "price=cheap"], "--max wants FIELD=NUMBER"),
         (["search", "mug", "--genre", "Western"], "known genres: Coffee, Gifts, Kitchen, Office"),
         (["search", "mug", "--year-from", "2022", "--year-to", "2020"], "after year_to"),
         (["search", "mug", "--k", "51"], "k must be between 1 and 50"),
@@ -111,3 +111,20 @@ def test_item_json_by_fuzzy_title_and_id(built: Settings, capsys: pytest.Capture
 
 def test_demo_data_dir_exists_for_other_tests() -> None:
     assert (DEMO_DATA / "ml-latest-small" / "movies.csv").is_file()
+
+
+def test_ingest_with_a_profile_file_and_its_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = tmp_settings(tmp_path)
+    catalog = tmp_path / "items.csv"
+    catalog.write_text(CATALOG, encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("searchable: [colour]\n", encoding="utf-8")
+    code, _, err = run(settings, capsys, "ingest", "--catalog", str(catalog), "--profile", str(bad))
+    assert code == 2
+    assert err.strip() == "concierge: the profile names the field 'colour', which no item has"
+    good = tmp_path / "shop.yaml"
+    good.write_text("item: {singular: product, plural: products}\nname: the Acme shop\n", encoding="utf-8")
+    assert run(settings, capsys, "ingest", "--catalog", str(catalog), "--profile", str(good))[0] == 0
+    profile = CatalogStore.open(settings.chroma, HashingEmbedder()).profile
+    assert (profile.name, profile.item.plural) == ("the Acme shop", "products")
+    assert profile.facet("brand") is not None  # what the file does not say stays inferred

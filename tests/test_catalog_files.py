@@ -70,3 +70,21 @@ def test_bad_files_name_file_line_and_problem(tmp_path: Path, name: str, content
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CatalogFileError, match="file not found"):
         load_catalog_file(tmp_path / "nope.csv")
+
+
+def test_popularity_columns_become_the_items_rating_count_and_mean(tmp_path: Path) -> None:
+    path = tmp_path / "books.csv"
+    path.write_text("id,title,ratings_count,average_rating,authors\n1,Dune,1200,4.2,Frank Herbert\n2,Emma,,,\n")
+    dune, emma = load_catalog_file(path)
+    assert (dune.rating_count, dune.rating_mean) == (1200, 4.2)
+    assert dune.extra == {"authors": "Frank Herbert"}  # the popularity columns are not kept twice
+    assert (emma.rating_count, emma.rating_mean) == (0, None)
+    for bad, problem in (
+        ("-3,4.0", "ratings_count must be a whole number"),
+        ("1.5,4", "whole number"),
+        ("nan,4", "whole number"),
+        ("3,7", "average_rating must be a number from 0 to 5"),
+    ):
+        path.write_text(f"id,title,ratings_count,average_rating\n1,Dune,{bad}\n")
+        with pytest.raises(CatalogFileError, match=f"books.csv:2: .*{problem}"):
+            load_catalog_file(path)

@@ -16,10 +16,12 @@ from bot.config import Settings
 from bot.dialogues.format import DialogueSettings, parse_dialogues
 from bot.dialogues.report import text_report
 from bot.dialogues.runner import BackendTransport, RunOptions, run_dialogues
+from store.catalog import CatalogStore
+from store.catalog_profile import shipped_profile
 from store.embedder import HashingEmbedder
 
 pytest.importorskip("bot.agent.loop", reason="the agent loop does not import yet")
-from tests.loop_fakes import FAKE_TOOLS, ITEMS, FakeCatalog, FakeTitles
+from tests.loop_fakes import FAKE_TOOLS, ITEMS, FakeTitles
 
 SUITE = """
 dialogues:
@@ -78,7 +80,7 @@ def make_backend(home: Path, history: MemoryHistory) -> ChatBackend:
     settings = Settings.model_validate({"home": home, "reply_mode": "template", "planner": "router"})
     overrides = Overrides(
         embedder=HashingEmbedder(dim=16),
-        catalog=FakeCatalog(ITEMS),  # type: ignore[arg-type]
+        catalog=CatalogStore.from_items(ITEMS, HashingEmbedder(dim=16), profile=shipped_profile("film")),
         history=history,  # type: ignore[arg-type]
         titles=FakeTitles(ITEMS),  # type: ignore[arg-type]
         router=RuleRouter(),  # type: ignore[arg-type]

@@ -56,7 +56,7 @@ def verdicts(catalog: Any) -> list[tuple[dict[str, Any], bool]]:
     known = as_known_titles(catalog)
     assert isinstance(known, KnownTitles)
     common = common_words(i.overview for i in catalog.items())
-    rules = load_channel_rules()
+    rules = load_channel_rules(profile=catalog.profile)
     out: list[tuple[dict[str, Any], bool]] = []
     for record in [*load_records(), *({**r, "heldout": True} for r in load_records(HELDOUT_FILE))]:
         if record["kind"] == "copy":

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,28 @@ class ChromaServer:
             self.proc.wait(timeout=30)
 
 
-def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> float:
-    """Seconds until condition() held; fails the test after timeout_s."""
+@contextmanager
+def running_chroma(root: Path) -> Iterator[ChromaServer]:
+    """A started Chroma server on a free port over a new root/chroma, stopped and that folder removed afterwards;
+    skips the test where the chroma command is not installed."""
+    if not CHROMA.is_file():
+        pytest.skip("the chroma command is not installed")
+    server = ChromaServer(root / "chroma", free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root / "chroma", ignore_errors=True)
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str, poll_s: float = 0.2) -> float:
+    """Seconds until condition() held, polled every poll_s; fails the test after timeout_s."""
     start = time.monotonic()
     while not condition():
         if time.monotonic() - start > timeout_s:
             raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        time.sleep(0.2)
+        time.sleep(poll_s)
     return time.monotonic() - start
 
 

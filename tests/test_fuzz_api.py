@@ -20,20 +20,28 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from bot.backend import ChatBackend
+from bot.config import Settings
 from bot.http.app import create_app
 from bot.testing.scripted_model import ScriptedModel
 from tests.app_fixtures import small_backend
+from tests.catalog_fixtures import DEMO_DATA
 from tests.fake_backend import CATALOG, FakeBackend, bearer, make_settings
+from tests.live_catalog import build_catalog
 
 OPERATIONS = [
     "GET /healthz",
     "GET /metrics",
+    "GET /api/v1/ui-strings",
     "POST /api/v1/sessions",
     "GET /api/v1/sessions/{session_id}",
     "POST /api/v1/sessions/{session_id}/messages",
     "POST /api/v1/feedback",
     "GET /api/v1/me/profile",
     "DELETE /api/v1/me",
+    "POST /api/v1/events",
+    "PUT /api/v1/items/{item_id}",
+    "DELETE /api/v1/items/{item_id}",
+    "POST /api/v1/items/batch",
     "POST /v1/chat/completions",
 ]
 EXAMPLES = {"fake": 30, "real": 25}  # per operation and generation mode
@@ -68,6 +76,7 @@ def fake_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 def real_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     home = tmp_path_factory.mktemp("fuzz-real")
     llm = ScriptedModel(["Here are a few films from the catalog."], repeat_last=True)
+    build_catalog(Settings(home=home / "home", data_dir=DEMO_DATA))  # a live Chroma catalog for the item routes
     backend = small_backend(home, llm=llm)
     items = [item.item_id for item in backend.components.catalog.items()[:50]]
     target = _target("real", home, backend, items, auth="demo")  # demo mode: X-Demo-User is accepted too
@@ -127,11 +136,45 @@ def usually(data: st.DataObject, label: str) -> bool:
     return data.draw(st.integers(min_value=0, max_value=3), label=label) < 3
 
 
+def event_rows(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid interaction events on the target's items (the fuzzer's own bodies are mostly refused rows)."""
+    kinds = st.sampled_from(["view", "click", "add_to_cart", "purchase"])
+    return st.fixed_dictionaries(
+        {
+            "event_id": PRINTABLE,
+            "user_id": PRINTABLE,
+            "item_id": st.sampled_from(target.item_ids),
+            "kind": kinds,
+            "timestamp": st.integers(min_value=0, max_value=1_700_000_000),
+        }
+    )
+
+
+def steer_items(target: Target, case: Any, data: st.DataObject, headers: dict[str, str]) -> None:
+    """Catalog updates by an admin on items of their own (fuzz-N), so the items the other operations use stay."""
+    headers["Authorization"] = bearer("shop-sync", role="admin")["Authorization"]
+    fresh = f"fuzz-{data.draw(st.integers(min_value=0, max_value=10**6), label='new item id')}"
+    title = data.draw(PRINTABLE, label="title")
+    if case.method == "DELETE":
+        target.backend.update_catalog(upsert=[{"id": fresh, "title": title}])
+        case.path_parameters["item_id"] = fresh
+    elif case.method == "PUT":
+        case.path_parameters["item_id"] = fresh
+        case.body = {"title": title, "categories": ["Fuzz"], "year": 2001, "brand": title}
+    else:
+        case.body = {"upsert": [{"id": fresh, "title": title}], "delete": [f"{fresh}-gone"]}
+
+
 def steer(target: Target, case: Any, data: st.DataObject, headers: dict[str, str]) -> None:
     """Point most valid cases at things that exist, so fuzzing reaches past the 404s and the 422s."""
     if "session_id" in (case.path_parameters or {}) and usually(data, "own session"):
         case.path_parameters["session_id"] = target.backend.create_session(USER)
     body = case.body
+    if case.path == "/api/v1/events" and usually(data, "admin with events"):
+        headers["Authorization"] = bearer("shop-sync", role="admin")["Authorization"]
+        case.body = {"events": data.draw(st.lists(event_rows(target), min_size=1, max_size=5), label="events")}
+    if case.path.startswith("/api/v1/items") and usually(data, "admin with items"):
+        steer_items(target, case, data, headers)
     if isinstance(body, dict) and "item_id" in body and usually(data, "known item"):
         body["item_id"] = data.draw(st.sampled_from(target.item_ids), label="item")
     if isinstance(body, dict) and isinstance(body.get("messages"), list) and usually(data, "ends with a question"):

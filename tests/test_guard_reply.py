@@ -60,7 +60,7 @@ def test_good_replies_pass(text: str, titles: list[str]) -> None:
 
 def test_catalog_title_not_in_results_fails() -> None:
     report = check("Heat is great, and The Matrix Reloaded is even better.", ["Heat"], [])
-    assert report.problems == ("names a film not in the results: 'The Matrix Reloaded'",)
+    assert report.problems == ("names a title not in the results: 'The Matrix Reloaded'",)
 
 
 def test_franchise_prefix_of_allowed_title_is_not_flagged() -> None:
@@ -73,7 +73,7 @@ def test_lower_case_words_that_match_titles_are_not_flagged() -> None:
 
 def test_invented_title_with_year_fails() -> None:
     report = check("Try Galaxy Raiders (1987) for some space action.", ["Heat"], [1995])
-    assert any(p.startswith("names a film not in the results") and "Galaxy Raiders" in p for p in report.problems)
+    assert any(p.startswith("names a title not in the results") and "Galaxy Raiders" in p for p in report.problems)
     assert "year not in the results: 1987" in report.problems
 
 
@@ -85,7 +85,7 @@ def test_invented_quoted_title_fails_but_quoted_genre_passes() -> None:
 
 def test_single_word_catalog_title_counts_when_quoted() -> None:
     report = check('You will also like "Up" for sure.', ["Heat"], [])
-    assert report.problems == ("names a film not in the results: 'Up'",)
+    assert report.problems == ("names a title not in the results: 'Up'",)
 
 
 def test_year_not_allowed_fails_but_decades_pass() -> None:
@@ -168,7 +168,7 @@ def test_known_titles_from_an_object_with_items() -> None:
 
 def test_short_alias_does_not_hijack_a_title_with_year() -> None:
     report = check("Shrek 3 (2007) is a fun sequel for the family.", ["Heat"], [2007])
-    assert report.problems == ("names a film not in the results: 'Shrek 3'",)
+    assert report.problems == ("names a title not in the results: 'Shrek 3'",)
 
 
 def test_min_title_mentions() -> None:

@@ -13,6 +13,7 @@ from typing import Any, cast
 import numpy as np
 
 from bot.guard import check_copy
+from store.catalog_profile import CatalogProfile, shipped_profile
 from store.embedder import HashingEmbedder
 from store.items import CatalogItem
 from tools.chat_model import LLMDelta, LLMError, Message
@@ -102,9 +103,10 @@ ITEMS = [
 
 
 class FakeCatalog:
-    """In-memory catalog with hashing-embedder vectors: get, items, vectors, search."""
+    """In-memory catalog with hashing-embedder vectors: get, items, vectors, search; a film catalog's profile."""
 
-    def __init__(self, items: Sequence[CatalogItem]) -> None:
+    def __init__(self, items: Sequence[CatalogItem], profile: CatalogProfile | None = None) -> None:
+        self.profile = profile or shipped_profile("film")
         self._items = list(items)
         self._index = {it.item_id: n for n, it in enumerate(self._items)}
         self.matrix = HashingEmbedder().embed([it.embedding_text() for it in self._items])

@@ -27,10 +27,10 @@ def sample(text: str, name: str, **labels: str) -> float:
 
 
 def test_labels_are_the_head_of_a_reason_without_details() -> None:
-    assert label_of("guard: names a film not in the results: 'Frozen'") == "guard"
+    assert label_of("guard: names a title not in the results: 'Frozen'") == "guard"
     assert label_of("llm_busy") == "llm_busy"
     assert label_of("year 2018 is not in the item") == "year N is not in the item"
-    assert label_of("names a film not in the results: 'Frozen'") == "names a film not in the results"
+    assert label_of("names a title not in the results: 'Frozen'") == "names a title not in the results"
     assert label_of("") == "other"
 
 

@@ -208,8 +208,8 @@ def test_installed_ingest_and_template_chat(install: Install) -> None:
     summary = json.loads(ingest.stdout.strip().splitlines()[-1])
     assert summary["items"] == len(ROWS) and summary["skipped"] is False, summary
 
-    # A search-style turn: "a crime film from the 90s" is routed to recommend, which needs trained weights (there is
-    # no history to train on here) and answers "the recommender is not trained yet".
+    # A search-style turn: "a crime film from the 90s" may be routed to recommend; with no history to train on here
+    # that is the content + popularity ranker, under the same genre and decade filters.
     message = "find crime films from the 90s about detectives\n"
     chat = install.run(install.concierge, "chat", "--reply-mode", "template", stdin=message)
     assert chat.returncode == 0, chat.stdout[-2000:] + chat.stderr[-3000:]

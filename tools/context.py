@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tools.ports import TitleLookup
     from tools.recommender.engine import Recommender
 
-Role = Literal["user", "marketer"]
+Role = Literal["user", "marketer", "admin"]  # admin: catalog updates and events; it chats as a marketer
 
 
 @dataclass(slots=True)

@@ -7,43 +7,65 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
+from store.event_weights import IMPLICIT_KINDS
+from store.history import Event
 from tools.context import ToolContext
 from tools.results import ToolResult
 
 HALF_LIFE_DAYS = 365.0 * 2
+LIKE_WEIGHT = 1.5  # an explicit like; an interaction of strength s (store.event_weights) weighs s × this
 TOP_N = 8
 
 
 def _event_weight(signal: str, rating: float | None, mean: float) -> float:
     """How much an event says the user likes the item, relative to the user's own mean rating."""
     if signal == "like":
-        return 1.5
+        return LIKE_WEIGHT
     if signal == "dislike":
-        return -1.5
+        return -LIKE_WEIGHT
     if signal == "seen":
         return 0.0
     return float(rating or 0.0) - mean
 
 
+def _weighted_events(ctx: ToolContext, events: list[Event], mean: float) -> list[tuple[Event, float]]:
+    """Per item, the event that speaks for it and its weight: the latest opinion (like, dislike, rating), else the
+    shop's interactions (views ... purchases) as LIKE_WEIGHT × their strength under the event weights."""
+    latest = ctx.history.latest_signals(ctx.user_id)
+    implicit = ctx.history.interaction_strengths(ctx.user_id)
+    last_action = {e.item_id: e for e in events if e.signal in IMPLICIT_KINDS}
+    weighted = [
+        (event, _event_weight(event.signal, event.rating, mean))
+        for item_id, event in latest.items()
+        if not (event.signal == "seen" and item_id in implicit)
+    ]
+    for item_id, strength in implicit.items():
+        opinion = latest.get(item_id)
+        if opinion is None or opinion.signal == "seen":
+            weighted.append((last_action[item_id], LIKE_WEIGHT * strength))
+    return weighted
+
+
 def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
     events = ctx.history.events(ctx.user_id)
-    latest = {e.item_id: e for e in events}
+    latest = ctx.history.latest_signals(ctx.user_id)
     ratings = [e.rating for e in latest.values() if e.signal == "rating" and e.rating is not None]
     mean = sum(ratings) / len(ratings) if ratings else 3.5
+    weighted = _weighted_events(ctx, events, mean)
     # Recency is measured within each kind of evidence: MovieLens-era ratings decay against the newest rating,
-    # feedback given in chat against the newest feedback, so one new like does not erase a rating history.
-    newest_rating = max((e.ts for e in latest.values() if e.signal == "rating"), default=now or time.time())
-    newest_feedback = max((e.ts for e in latest.values() if e.signal != "rating"), default=now or time.time())
+    # feedback given in chat (and the shop's events) against the newest of those, so one new like does not erase
+    # a rating history.
+    newest_rating = max((e.ts for e, _ in weighted if e.signal == "rating"), default=now or time.time())
+    newest_feedback = max((e.ts for e, _ in weighted if e.signal != "rating"), default=now or time.time())
     genres: dict[str, float] = defaultdict(float)
     decades: dict[str, float] = defaultdict(float)
     tags: Counter[str] = Counter()
     scored: list[tuple[float, str]] = []
     disliked: list[str] = []
-    for event in latest.values():
+    for event, weight in weighted:
         item = ctx.catalog.get(event.item_id)
         if item is None:
             continue
-        weight = _event_weight(event.signal, event.rating, mean)
         newest = newest_rating if event.signal == "rating" else newest_feedback
         recency = math.pow(0.5, max(0.0, newest - event.ts) / 86400.0 / HALF_LIFE_DAYS)
         for genre in item.genres:
@@ -63,18 +85,22 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
     favourites = [label for value, label in sorted(scored, key=lambda x: -x[0])[:5] if value > 0]
     counts = {
         "events": len(events),
-        "items": len(latest),
+        "items": len({e.item_id for e in events}),
         "ratings": len(ratings),
         "likes": sum(e.signal == "like" for e in latest.values()),
         "dislikes": sum(e.signal == "dislike" for e in latest.values()),
         "seen": sum(e.signal == "seen" for e in latest.values()),
+        "interactions": sum(e.signal in IMPLICIT_KINDS for e in events),  # the shop's views ... purchases
     }
     liked_genres = [g for g, w in ranked_genres if w > 0][:3]
     liked_decades = [d for d, w in ranked_decades if w > 0][:2]
-    if not latest:
-        summary = "No history yet: tell me a few films you loved."
+    words = ctx.catalog.profile  # the catalog's nouns: "films" for the demo, "books", "products" ...
+    if not events:
+        summary = f"No history yet: tell me a few {words.item.plural} you loved."
     else:
-        summary = f"Based on {counts['items']} films: you lean towards {', '.join(liked_genres) or 'no genre yet'}"
+        noun = words.item.singular if counts["items"] == 1 else words.item.plural
+        leaning = ", ".join(liked_genres) or f"no {words.category.singular} yet"
+        summary = f"Based on {counts['items']} {noun}: you lean towards {leaning}"
         if liked_decades:
             summary += f", mostly from the {' and '.join(liked_decades)}"
         if favourites:
@@ -93,6 +119,6 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
 
 
 def user_profile(ctx: ToolContext) -> ToolResult:
-    """Show the current user's taste profile: top genres and decades, favourite and disliked films, counts."""
+    """Show the current user's taste profile: top categories and decades, favourite and disliked items, counts."""
     profile = build_profile(ctx)
     return ToolResult([], profile["summary"], profile)

@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 
 from tools.context import ToolContext
+from tools.facets import FACET_FILTERS, resolve_facets
 from tools.recommender.engine import Recommender
 from tools.recommender.hybrid import RankRequest
-from tools.results import ANCHOR, ScoredItem, ToolInputError, ToolResult
+from tools.results import ANCHOR, SHARED_FACETS, ScoredItem, ToolInputError, ToolResult
 from tools.search import validate_filters
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _query_vector(ctx: ToolContext, query: str | None) -> np.ndarray | None:
 
 def _recommender(ctx: ToolContext) -> Recommender:
     if ctx.recommender is None:
-        raise ToolInputError("the recommender is not trained yet: run `concierge build-demo`")
+        raise ToolInputError("no recommender is loaded for this catalog")
     return ctx.recommender
 
 
@@ -51,6 +52,9 @@ def recommend(
     likes: list[str] | None = None,
     exclude_ids: list[str] | None = None,
     k: int = 10,
+    facets: dict[str, list[str]] | None = None,
+    min_values: dict[str, float] | None = None,
+    max_values: dict[str, float] | None = None,
 ) -> ToolResult:
     """Recommend items for the current user from their history, likes stated in chat, and constraints.
 
@@ -63,12 +67,21 @@ def recommend(
         likes: Titles the user says they liked in this conversation (used as history at once).
         exclude_ids: Item ids not to return (e.g. shown already).
         k: How many items to return (1-50).
+        facets: Keep items with one of these values of a catalog facet, by field, e.g. {"authors": ["Stephen King"]}.
+        min_values: Lower bounds of numeric facets, by field, e.g. {"price": 10}.
+        max_values: Upper bounds of numeric facets, by field, e.g. {"price": 20} for "under 20".
     """
     validate_filters(ctx, genres, exclude_genres, year_from, year_to, k)
+    chosen = resolve_facets(ctx.catalog, facets, min_values, max_values)
     recommender = _recommender(ctx)
     history, stated = history_weights(ctx, likes)
     keep = ctx.catalog.mask(
-        genres=genres, exclude_genres=exclude_genres, year_from=year_from, year_to=year_to, exclude_ids=exclude_ids
+        genres=genres,
+        exclude_genres=exclude_genres,
+        year_from=year_from,
+        year_to=year_to,
+        exclude_ids=exclude_ids,
+        **chosen.store_arguments(),
     )
     for item_id in ctx.history.seen_ids(ctx.user_id) | set(history):
         position = ctx.catalog.position(item_id)
@@ -78,28 +91,41 @@ def recommend(
     items = recommender.ranker.rank(request)
     summary = f"{len(items)} recommendations" + (f" based on {', '.join(stated)}" if stated else "")
     data: dict[str, Any] = {"likes": stated, "history_size": len(history)}
+    data[FACET_FILTERS] = chosen.describe(ctx.catalog.profile)
     return ToolResult(items, summary, data)
 
 
-def similar_items(ctx: ToolContext, item: str, k: int = 10) -> ToolResult:
+def similar_items(
+    ctx: ToolContext,
+    item: str,
+    k: int = 10,
+    facets: dict[str, list[str]] | None = None,
+    min_values: dict[str, float] | None = None,
+    max_values: dict[str, float] | None = None,
+) -> ToolResult:
     """Items most like one item: people who liked it also liked (EASE) plus similar plot and themes.
 
     Args:
         item: The item's id or title (typos are fine), e.g. "Toy Story".
         k: How many items to return (1-50).
+        facets: Keep items with one of these values of a catalog facet, by field, e.g. {"authors": ["Stephen King"]}.
+        min_values: Lower bounds of numeric facets, by field, e.g. {"price": 10}.
+        max_values: Upper bounds of numeric facets, by field, e.g. {"price": 20} for "under 20".
     """
     validate_filters(ctx, None, None, None, None, k)
+    chosen = resolve_facets(ctx.catalog, facets, min_values, max_values)
     anchor = ctx.titles.resolve(item)
     ranker = _recommender(ctx).ranker
-    keep = ctx.catalog.mask(exclude_ids=[anchor.item_id])
+    keep = ctx.catalog.mask(exclude_ids=[anchor.item_id], **chosen.store_arguments())
     request = RankRequest({anchor.item_id: 1.0}, keep, k, None, None, list(anchor.genres))
     items = ranker.rank(request)
     for scored in items:
-        scored.reason = f"Like {anchor.label} · " + ", ".join(
-            [g for g in scored.item.genres if g in anchor.genres][:3] or list(scored.item.genres[:2])
-        )
+        shared = [g for g in scored.item.genres if g in anchor.genres][:3] or list(scored.item.genres[:2])
+        shared = shared or list(scored.provenance.get(SHARED_FACETS) or [])[:2]  # a catalog without genres
+        scored.reason = " · ".join([f"Like {anchor.label}", ", ".join(shared)] if shared else [f"Like {anchor.label}"])
         scored.provenance[ANCHOR] = anchor.item_id
-    return ToolResult(items, f"{len(items)} items similar to {anchor.label}", {"anchor": anchor.label})
+    data = {"anchor": anchor.label, FACET_FILTERS: chosen.describe(ctx.catalog.profile)}
+    return ToolResult(items, f"{len(items)} items similar to {anchor.label}", data)
 
 
 def scored_to_dict(scored: ScoredItem) -> dict[str, Any]:

@@ -106,9 +106,9 @@ class ToolRegistry:
         return spec is not None and spec.shows_items
 
     def clean_arguments(self, name: ToolName, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        """Only the arguments the tool takes; no None, no empty lists or strings."""
+        """Only the arguments the tool takes; no None, no empty lists, mappings or strings."""
         allowed = self._arguments[name]
-        return {k: v for k, v in arguments.items() if k in allowed and v is not None and v != [] and v != ""}
+        return {k: v for k, v in arguments.items() if k in allowed and v is not None and v not in ([], {}, "")}
 
     def subset(self, functions: Mapping[ToolName, ToolFunction]) -> ToolRegistry:
         """Only these tools' declarations, with these functions (a test's small toolbox)."""

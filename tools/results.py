@@ -10,6 +10,7 @@ from store.items import CatalogItem
 
 LIKED_ITEMS = "liked_items"  # provenance: the liked items that contributed, [{"item_id", "title", ...}]
 ANCHOR = "anchor"  # provenance: the item id a similar-to result is similar to
+SHARED_FACETS = "shared_facets"  # provenance: telling facet values shared with liked items ["same author: X"]
 
 
 def cited_item_ids(provenance: Mapping[str, Any]) -> Iterator[str]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from store.items import CatalogItem
 from tools.context import ToolContext
+from tools.facets import FACET_FILTERS, FacetFilter, resolve_facets
 from tools.results import ScoredItem, ToolInputError, ToolResult
 
 MAX_K = 50
@@ -88,11 +89,14 @@ def search_catalog(
     min_rating: float | None = None,
     exclude_ids: list[str] | None = None,
     k: int = 10,
+    facets: dict[str, list[str]] | None = None,
+    min_values: dict[str, float] | None = None,
+    max_values: dict[str, float] | None = None,
 ) -> ToolResult:
     """Search the catalog by meaning (plot, mood, theme or title) with optional filters.
 
     Args:
-        query: What to look for, in plain words, e.g. "heist movie with a twist" or a title.
+        query: What to look for, in plain words, e.g. "a heist story with a twist" or a title.
         genres: Keep items having at least one of these genres (e.g. ["Crime", "Thriller"]).
         exclude_genres: Drop items having any of these genres (e.g. ["Horror"]).
         year_from: Keep items released in or after this year.
@@ -100,6 +104,9 @@ def search_catalog(
         min_rating: Keep items whose mean user rating (0.5-5) is at least this.
         exclude_ids: Item ids not to return (e.g. already shown).
         k: How many items to return (1-50).
+        facets: Keep items with one of these values of a catalog facet, by field, e.g. {"authors": ["Stephen King"]}.
+        min_values: Lower bounds of numeric facets, by field, e.g. {"price": 10}.
+        max_values: Upper bounds of numeric facets, by field, e.g. {"price": 20} for "under 20".
     """
     query = (query or "").strip()
     if not query:
@@ -116,17 +123,22 @@ def search_catalog(
         "year_to": year_to,
         "min_rating": min_rating,
     }
+    chosen = resolve_facets(ctx.catalog, facets, min_values, max_values)
     query = query[:MAX_QUERY_CHARS]
-    hits = ctx.catalog.search(query, exclude_ids=exclude_ids, k=k, **filters)
+    hits = ctx.catalog.search(query, exclude_ids=exclude_ids, k=k, **filters, **chosen.store_arguments())
     exact = ctx.titles.get_exact(query)
     if exact is not None:
-        hits = _exact_first(ctx, hits, exact, filters, exclude_ids, k)
+        hits = _exact_first(ctx, hits, exact, filters, chosen, exclude_ids, k)
+    described = chosen.describe(ctx.catalog.profile)
     items = [
         _scored(item, score, query, filters, exact is not None and item.item_id == exact.item_id)
         for item, score in hits
     ]
+    for scored in items:
+        scored.provenance["filters_matched"].extend(described)
     summary = f"{len(items)} items for {query[:80]!r}"
-    return ToolResult(items, summary, {"query": query, "filters": {n: v for n, v in filters.items() if v}})
+    data = {"query": query, "filters": {n: v for n, v in filters.items() if v}, FACET_FILTERS: described}
+    return ToolResult(items, summary, data)
 
 
 def _exact_first(
@@ -134,13 +146,15 @@ def _exact_first(
     hits: list[tuple[CatalogItem, float]],
     exact: CatalogItem,
     filters: dict[str, Any],
+    chosen: FacetFilter,
     exclude_ids: list[str] | None,
     k: int,
 ) -> list[tuple[CatalogItem, float]]:
     """The item whose title is the query goes first (if it passes the filters), whatever its similarity."""
     rest = [(item, score) for item, score in hits if item.item_id != exact.item_id]
     position = ctx.catalog.position(exact.item_id)
-    if position is None or not ctx.catalog.mask(exclude_ids=exclude_ids, **filters)[position]:
+    keep = ctx.catalog.mask(exclude_ids=exclude_ids, **filters, **chosen.store_arguments())
+    if position is None or not keep[position]:
         return hits
     score = next((s for item, s in hits if item.item_id == exact.item_id), 1.0)
     return [(exact, score), *rest][:k]

@@ -15,17 +15,7 @@ MAX_SHOWN_IDS = 500
 
 def state_from_dict(data: dict[str, Any]) -> DialogueState:
     return DialogueState(
-        last_items=[
-            ItemView(
-                d["item_id"],
-                d["title"],
-                d.get("year"),
-                tuple(d.get("genres", ())),
-                d.get("reason", ""),
-                float(d.get("score", 0.0)),
-            )
-            for d in data.get("last_items", [])
-        ],
+        last_items=[ItemView.from_dict(d) for d in data.get("last_items", [])],
         last_calls=[PlannedCall(c["tool"], dict(c["arguments"])) for c in data.get("last_calls", [])],
         shown_ids=list(data.get("shown_ids", [])),
         stated_likes=list(data.get("stated_likes", [])),
@@ -60,3 +50,28 @@ def advance_state(
             if item and item not in state.stated_likes:
                 state.stated_likes.append(item)
     state.turn_index += 1
+
+
+def withdraw_deleted(state: DialogueState, exists: Callable[[str], bool]) -> DialogueState:
+    """The state with the items deleted from the catalog since they were shown taken out of what follow-ups use.
+
+    The listed items keep their places ("the second one" still means the second item the user saw) but a
+    deleted one is `withdrawn`, so the router points at nothing instead of at it; likes stated in chat and the
+    previous list call no longer name it, so "more like those" and "more" cannot bring it back.
+    """
+    referenced = {i.item_id for i in state.last_items} | set(state.shown_ids) | set(state.stated_likes)
+    gone = frozenset(item_id for item_id in referenced if not exists(item_id))
+    if not gone:
+        return state
+    calls: list[PlannedCall] = []
+    for call in state.last_calls:
+        if call.tool == ToolName.SIMILAR_ITEMS and str(call.arguments.get("item", "")) in gone:
+            continue
+        arguments = dict(call.arguments)
+        if isinstance(arguments.get("likes"), list):
+            arguments["likes"] = [like for like in arguments["likes"] if str(like) not in gone]
+        calls.append(PlannedCall(call.tool, arguments))
+    state.last_calls = calls
+    state.stated_likes = [item_id for item_id in state.stated_likes if item_id not in gone]
+    state.withdrawn = gone
+    return state

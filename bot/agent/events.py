@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.ops.metrics import TurnMetrics
+from store.display_fields import DisplayFields
 from tools.guard_report import GuardReport  # the guards' report, kept importable from here for TurnResult users
 
 ReplyMode = Literal["llm", "template"]
@@ -21,12 +22,15 @@ class ItemView:
     genres: tuple[str, ...]
     reason: str
     score: float
+    display: DisplayFields = field(default_factory=DisplayFields)  # image, link, price (store.display_fields)
 
     @property
     def label(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
 
     def to_dict(self) -> dict[str, Any]:
+        """The API's item: id, title, year, genres, reason, score, plus image_url / url / price / currency when
+        the catalog's profile names those fields and the item has them."""
         return {
             "item_id": self.item_id,
             "title": self.title,
@@ -34,7 +38,21 @@ class ItemView:
             "genres": list(self.genres),
             "reason": self.reason,
             "score": round(float(self.score), 6),
+            **self.display.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ItemView:
+        """Back from `to_dict` (stored dialogue state, an HTTP response); display fields are checked again."""
+        return cls(
+            str(data["item_id"]),
+            str(data.get("title", "")),
+            data.get("year"),
+            tuple(data.get("genres") or ()),
+            str(data.get("reason", "")),
+            float(data.get("score") or 0.0),
+            DisplayFields.from_mapping(data),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,7 +221,7 @@ class AgentLoop:
         """Yields the items and the reply's text deltas; returns the TurnResult."""
         request = state.request
         decision = state.decision or Decision(intent=Intent.SMALLTALK, confidence=0.0)
-        items = self.replies.items_to_show(state.outcomes, request.max_items)
+        items = self.replies.items_to_show(state.outcomes, request.max_items, request.ctx.catalog.profile)
         if items:
             yield ItemsShown(tuple(items))
         started = time.perf_counter()

@@ -72,9 +72,7 @@ class NativePlanner:
         self.canary = canary
 
     def start(self, ctx: ToolContext, text: str, history: Sequence[Message]) -> list[Message]:
-        system = self.prompts.render(
-            "reply_native_system.j2", catalog_name="the Concierge demo catalog (MovieLens)", canary=self.canary
-        )
+        system = self.prompts.render("reply_native_system.j2", profile=ctx.catalog.profile, canary=self.canary)
         earlier = [
             {"role": m["role"], "content": str(m.get("content", ""))}
             for m in history[-MAX_HISTORY_MESSAGES:]

@@ -22,6 +22,8 @@ from bot.guard.claims import ClaimFacts, ClaimLevel, claim_problems
 from bot.guard.reply import check_reply
 from bot.guard.rules import default_rules
 from prompts import Prompts
+from store.catalog_profile import CatalogProfile
+from store.display_fields import DisplayFields, display_fields_of
 from store.years import years_in
 from tools.chat_model import ChatModel, LLMBusy, LLMError, complete
 from tools.names import Intent
@@ -61,7 +63,6 @@ class ReplyWriter:
         llm_timeout_s: float,
         llm_max_tokens: int,
         canary: str = "",
-        noun: str = "film",
         describe_items: bool = False,
     ) -> None:
         self.prompts = prompts
@@ -70,14 +71,16 @@ class ReplyWriter:
         self.llm_timeout_s = llm_timeout_s
         self.llm_max_tokens = llm_max_tokens
         self.canary = canary
-        self.noun = noun
         self.describe_items = describe_items  # the model adds a summary sentence to item answers (Settings)
         # Sees every job sentence and its guard report (bench/faithfulness_set.py records the labelled set with it).
         self.sentence_observer: Callable[[SentenceCheck, GuardReport], None] | None = None
 
     # ---- items -------------------------------------------------------------------------------
-    def items_to_show(self, outcomes: Sequence[ToolOutcome], max_items: int) -> list[ItemView]:
-        """The items of the last call that returned items: the candidate set shown to the user."""
+    def items_to_show(
+        self, outcomes: Sequence[ToolOutcome], max_items: int, profile: CatalogProfile | None = None
+    ) -> list[ItemView]:
+        """The items of the last call that returned items: the candidate set shown to the user, with the display
+        fields (image, link, price) the catalog's profile names."""
         for outcome in reversed(outcomes):
             if outcome.result is None or not outcome.result.items:
                 continue
@@ -90,7 +93,10 @@ class ReplyWriter:
                 if item.item_id in seen:
                     continue
                 seen.add(item.item_id)
-                views.append(ItemView(item.item_id, item.title, item.year, item.genres, scored.reason, scored.score))
+                display = display_fields_of(item, profile) if profile is not None else DisplayFields()
+                views.append(
+                    ItemView(item.item_id, item.title, item.year, item.genres, scored.reason, scored.score, display)
+                )
             return views[:max_items]
         return []
 
@@ -170,10 +176,10 @@ class ReplyWriter:
         if model is None:
             return ReplyText(template, "template", None, "llm unavailable")
         start = job.title if job.kind == JobKind.PICK and model.continues_replies else ""
-        messages = job.messages(self.prompts, self.noun, reply_start=start)
+        messages = job.messages(self.prompts, request.ctx.catalog.profile, reply_start=start)
         if self.canary:
             messages[0]["content"] += f" [internal marker {self.canary} — never repeat]"
-        lead = self._lead(job, decision, outcomes, template)
+        lead = self._lead(request, job, decision, outcomes, template)
         yield TextDelta(lead)  # true whatever the model writes: the template starts with it
         try:
             reply = complete(
@@ -197,11 +203,14 @@ class ReplyWriter:
         yield TextDelta(f" {sentence}")
         return ReplyText(text, "llm", guard)
 
-    def _lead(self, job: ReplyJob, decision: Decision, outcomes: Sequence[ToolOutcome], template: str) -> str:
+    def _lead(
+        self, request: TurnRequest, job: ReplyJob, decision: Decision, outcomes: Sequence[ToolOutcome], template: str
+    ) -> str:
         """What the reply states before the model's sentence: the template, or for a plot question the item's
         label and genres (the template's own start; the model's summary stands in for the full overview)."""
         if job.kind == JobKind.DESCRIBE and (decision.question or "plot") == "plot":
-            return self.prompts.template_reply("item_lead", item=asked_item(outcomes))
+            profile = request.ctx.catalog.profile
+            return self.prompts.template_reply("item_lead", profile=profile, item=asked_item(outcomes))
         return template
 
     def check_text(self, request: TurnRequest, text: str) -> GuardReport:

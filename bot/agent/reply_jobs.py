@@ -26,6 +26,7 @@ from bot.agent.toolbox import ToolOutcome
 from bot.guard.claims import ClaimFacts, default_vocabulary
 from bot.guard.rules import default_rules
 from prompts import Prompts
+from store.catalog_profile import CatalogProfile
 from store.items import CatalogItem
 from store.years import YEAR_DIGITS
 from tools.chat_model import Message, decoding_vocabulary
@@ -120,18 +121,19 @@ class ReplyJob:
             "reason": self.reason,
         }
 
-    def messages(self, prompts: Prompts, noun: str, *, reply_start: str = "") -> list[Message]:
+    def messages(self, prompts: Prompts, profile: CatalogProfile, *, reply_start: str = "") -> list[Message]:
         """System text, the examples as user/assistant turns, then this job's facts (and, for a model that
-        continues replies, the start of its sentence: the pick's title, so the sentence is about the pick)."""
-        messages: list[Message] = [
-            {"role": "system", "content": prompts.render(f"jobs/{self.kind}_system.j2", noun=noun)}
-        ]
+        continues replies, the start of its sentence: the pick's title, so the sentence is about the pick).
+        The catalog profile names the item and its categories ("a film", "Genres:")."""
+        system = prompts.render(f"jobs/{self.kind}_system.j2", profile=profile)
+        messages: list[Message] = [{"role": "system", "content": system}]
+        facts = f"jobs/{self.kind}_facts.j2"
         for example in job_examples(self.kind):
             messages.append(
-                {"role": "user", "content": prompts.render(f"jobs/{self.kind}_facts.j2", **example.job._variables())}
+                {"role": "user", "content": prompts.render(facts, profile=profile, **example.job._variables())}
             )
             messages.append({"role": "assistant", "content": example.sentence})
-        messages.append({"role": "user", "content": prompts.render(f"jobs/{self.kind}_facts.j2", **self._variables())})
+        messages.append({"role": "user", "content": prompts.render(facts, profile=profile, **self._variables())})
         if reply_start:
             messages.append({"role": "assistant", "content": reply_start})
         return messages

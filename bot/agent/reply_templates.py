@@ -14,7 +14,9 @@ from bot.agent.decision import Decision
 from bot.agent.events import ItemView
 from bot.agent.toolbox import ToolOutcome
 from prompts import Prompts
+from store.catalog_profile import CatalogProfile
 from tools.context import ToolContext
+from tools.facets import FACET_FILTERS
 from tools.names import Intent, ToolName
 from tools.results import ToolInputError
 
@@ -32,6 +34,11 @@ class ReplyFacts:
         """The latest successful call of one of these tools (of any tool when none is named)."""
         return next((o for o in reversed(self.ok) if not names or o.name in names), None)
 
+    @property
+    def profile(self) -> CatalogProfile:
+        """The catalog's profile: every template gets it (the item noun, category label, summary name)."""
+        return self.ctx.catalog.profile
+
     def label(self, ref: str) -> str:
         """The catalog label ("Title (year)") of an item reference, or "" when it names no item."""
         if not ref:
@@ -42,8 +49,9 @@ class ReplyFacts:
             return ""
 
 
-def constraints_text(arguments: dict[str, Any]) -> str:
-    """The filters of a list call, for the reply: "Comedy; no Romance; 1990–1999; rated 4+"."""
+def constraints_text(arguments: dict[str, Any], facet_filters: Sequence[str] = ()) -> str:
+    """The filters of a list call, for the reply: "Comedy; no Romance; 1990–1999; rated 4+; by Stephen King"
+    (facet_filters: the tool's facet filters in words, its result's data[FACET_FILTERS])."""
     parts: list[str] = []
     if arguments.get("genres"):
         parts.append(", ".join(arguments["genres"]))
@@ -58,6 +66,7 @@ def constraints_text(arguments: dict[str, Any]) -> str:
         parts.append(f"up to {year_to}")
     if arguments.get("min_rating"):
         parts.append(f"rated {arguments['min_rating']}+")
+    parts.extend(str(words) for words in facet_filters)
     return "; ".join(parts)
 
 
@@ -68,15 +77,27 @@ def _list(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     call = facts.last_call(ToolName.RECOMMEND, ToolName.SEARCH_CATALOG)
     args = call.arguments if call is not None else {}
     likes = [facts.label(like) for like in args.get("likes") or []]
+    facet_filters = (call.result.data.get(FACET_FILTERS) or []) if call is not None and call.result else []
+    constraints = constraints_text(args, facet_filters)
     return prompts.template_reply(
-        intent, items=facts.items, likes=[like for like in likes if like], constraints=constraints_text(args)
+        intent,
+        profile=facts.profile,
+        items=facts.items,
+        likes=[like for like in likes if like],
+        constraints=constraints,
     )
 
 
 def _similar(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
-    call = facts.last_call(ToolName.SIMILAR_ITEMS)
-    anchor = facts.label(str(call.arguments.get("item", ""))) if call is not None else ""
-    return prompts.template_reply(intent, items=facts.items, anchor=anchor or "that film")
+    """Like one item (similar_items) or like several ("more like those": recommend with the shown items as likes)."""
+    call = facts.last_call(ToolName.SIMILAR_ITEMS, ToolName.RECOMMEND)
+    refs: list[Any] = []
+    if call is not None:
+        similar = call.name == ToolName.SIMILAR_ITEMS
+        refs = [call.arguments.get("item")] if similar else list(call.arguments.get("likes") or [])
+    labels = [label for label in (facts.label(str(ref or "")) for ref in refs) if label]
+    anchor = " and ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
+    return prompts.template_reply(intent, profile=facts.profile, items=facts.items, anchor=anchor)
 
 
 def _item_question(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
@@ -84,14 +105,20 @@ def _item_question(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
         (o for o in reversed(facts.ok) if o.name == ToolName.ITEM_DETAILS and o.result and o.result.items), None
     )
     item = detail.result.items[0].item if detail is not None and detail.result is not None else None
-    return prompts.template_reply(intent, item=item, question=facts.decision.question or "plot", suggestions=[])
+    people_facet = facts.profile.people_facet()
+    people = list(people_facet.values_of(item)) if item is not None and people_facet is not None else []
+    question = facts.decision.question or "plot"
+    return prompts.template_reply(
+        intent, profile=facts.profile, item=item, question=question, people=people, suggestions=[]
+    )
 
 
 def _profile(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     call = facts.last_call()
     if call is None or call.result is None:
         return _no_result(prompts, facts)
-    return prompts.template_reply(intent, summary=call.result.data.get("summary") or call.result.summary)
+    summary = call.result.data.get("summary") or call.result.summary
+    return prompts.template_reply(intent, profile=facts.profile, summary=summary)
 
 
 def _feedback(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
@@ -100,7 +127,7 @@ def _feedback(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
         for o in facts.ok
         if o.name == ToolName.RECORD_FEEDBACK and o.result is not None and o.result.items
     ]
-    return prompts.template_reply(intent, feedback=feedback, items=facts.items)
+    return prompts.template_reply(intent, profile=facts.profile, feedback=feedback, items=facts.items)
 
 
 def _keywords(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
@@ -109,33 +136,33 @@ def _keywords(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
         return _no_result(prompts, facts)
     phrases = [k["phrase"] if isinstance(k, dict) else str(k) for k in call.result.data.get("keywords", [])]
     subject = facts.label(str(call.arguments.get("item") or ""))
-    return prompts.template_reply(intent, keywords=phrases, subject=subject)
+    return prompts.template_reply(intent, profile=facts.profile, keywords=phrases, subject=subject)
 
 
 def _marketing_copy(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     call = facts.last_call()
     if call is None or call.result is None:
         return _no_result(prompts, facts)
-    return prompts.template_reply(intent, copy=call.result.data.get("text", ""))
+    return prompts.template_reply(intent, profile=facts.profile, copy=call.result.data.get("text", ""))
 
 
 def _audience(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     call = facts.last_call()
     if call is None or call.result is None:
         return _no_result(prompts, facts)
-    return prompts.template_reply(intent, summary=call.result.summary)
+    return prompts.template_reply(intent, profile=facts.profile, summary=call.result.summary)
 
 
 def _fixed(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
-    """help, small talk, out of scope: fixed texts."""
-    return prompts.template_reply(intent)
+    """help, small talk, out of scope: fixed texts in the catalog's words (its noun and example requests)."""
+    return prompts.template_reply(intent, profile=facts.profile)
 
 
 def _no_result(prompts: Prompts, facts: ReplyFacts) -> str:
     """An intent whose tool gave nothing to say: the items, if any, else help."""
     if facts.items:
-        return prompts.template_reply(Intent.SEARCH, items=facts.items, constraints="")
-    return prompts.template_reply(Intent.HELP)
+        return prompts.template_reply(Intent.SEARCH, profile=facts.profile, items=facts.items, constraints="")
+    return prompts.template_reply(Intent.HELP, profile=facts.profile)
 
 
 RENDERERS: dict[Intent, Renderer] = {
@@ -165,5 +192,6 @@ def render_template_reply(
     """The template reply of a turn: the error template when every tool call failed, else the intent's."""
     ok = [o for o in outcomes if o.ok and o.result is not None]
     if outcomes and not ok:
-        return prompts.template_reply("error", errors=[o.error for o in outcomes if o.error])
+        errors = [o.error for o in outcomes if o.error]
+        return prompts.template_reply("error", profile=ctx.catalog.profile, errors=errors)
     return RENDERERS[intent](prompts, intent, ReplyFacts(ctx, decision, ok, items))

@@ -1,4 +1,4 @@
-"""CLI: `concierge ingest`, `concierge search`, `concierge item`."""
+"""CLI: `concierge ingest` (also live updates: `--upsert FILE`, `--delete ID`), `concierge search`, `concierge item`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ from bot.config import Settings
 from store import embedder as embedders
 from store.catalog import CatalogNotBuilt
 from store.catalog_files import CatalogFileError, load_catalog_file
+from store.catalog_profile import ProfileError, check_profile, load_profile_file, shipped_profile
+from store.catalog_update import CatalogUpdateError, RollbackFailed, apply_update, update_from_file
 from store.chroma_client import CatalogUnavailable
 from store.embedder import Embedder
+from store.folder_claim import unserved
+from store.goodbooks import load_book_items
 from store.ingest import IngestSummary, WriterBusy, ingest_items
 from store.movielens import DataMissingError, load_demo_items
+from store.profile_inference import infer_profile
 from tools.context import ToolContext
 from tools.results import ToolInputError
 from tools.search import item_details, search_catalog
@@ -25,7 +30,15 @@ from tools.search import item_details, search_catalog
 def ingest_demo_catalog(settings: Settings, embedder: Embedder, *, force: bool = False) -> IngestSummary:
     """Ingest the MovieLens + TMDB demo catalog from settings.data_dir (a no-op when unchanged)."""
     items = load_demo_items(settings.data_dir)
-    return ingest_items(settings.chroma, embedder, items, source="demo:movielens+tmdb", force=force)
+    profile = shipped_profile("film")
+    return ingest_items(settings.chroma, embedder, items, source="demo:movielens+tmdb", force=force, profile=profile)
+
+
+def ingest_books_catalog(settings: Settings, embedder: Embedder, *, force: bool = False) -> IngestSummary:
+    """Ingest the goodbooks-10k books catalog from settings.data_dir with the books profile (a no-op when unchanged)."""
+    items = load_book_items(settings.data_dir)
+    profile = shipped_profile("books")
+    return ingest_items(settings.chroma, embedder, items, source="demo:goodbooks-10k", force=force, profile=profile)
 
 
 def _fail(message: str) -> int:
@@ -34,16 +47,45 @@ def _fail(message: str) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """`concierge ingest [--catalog FILE] [--force]`: the file is validated completely before the model loads."""
+    """`concierge ingest [--catalog FILE [--profile YAML]] [--force]`: the file and the profile are validated
+    completely before the model loads; the profile file overrides what is inferred from the items."""
+    if args.upsert or args.delete:
+        return cmd_update(args, settings)
     try:
         if args.catalog:
             items = load_catalog_file(Path(args.catalog))
-            embedder = embedders.MiniLMEmbedder(settings.embed_dtype)
-            summary = ingest_items(settings.chroma, embedder, items, source=str(args.catalog), force=args.force)
+            profile = infer_profile(items)
+            if args.profile:
+                profile = load_profile_file(Path(args.profile), profile)
+            check_profile(profile, items)
+            with unserved(settings.chroma):  # a running service on a local folder would not see the new catalog
+                embedder = embedders.MiniLMEmbedder(settings.embed_dtype)
+                summary = ingest_items(
+                    settings.chroma, embedder, items, source=str(args.catalog), force=args.force, profile=profile
+                )
         else:
+            with unserved(settings.chroma):
+                embedder = embedders.MiniLMEmbedder(settings.embed_dtype)
+                summary = ingest_demo_catalog(settings, embedder, force=args.force)
+    except (CatalogFileError, ProfileError, DataMissingError, WriterBusy, CatalogUnavailable, ValueError) as exc:
+        return _fail(str(exc))
+    print(json.dumps(summary.to_dict()) if args.json else str(summary))
+    return 0
+
+
+def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
+    """`concierge ingest --upsert FILE [--delete ID ...]`: a live update of the catalog (all or nothing, no rebuild).
+
+    The file is validated completely before the model loads. With a local folder that a running service serves,
+    it refuses (store/folder_claim.py: one writer per folder; the service's API takes the update instead)."""
+    if args.catalog or args.force or args.profile:
+        return _fail("--upsert / --delete update the live catalog: not with --catalog, --profile or --force")
+    try:
+        update = update_from_file(Path(args.upsert) if args.upsert else None, args.delete or [])
+        with unserved(settings.chroma):
             embedder = embedders.MiniLMEmbedder(settings.embed_dtype)
-            summary = ingest_demo_catalog(settings, embedder, force=args.force)
-    except (CatalogFileError, DataMissingError, WriterBusy, CatalogUnavailable, ValueError) as exc:
+            summary = apply_update(settings.chroma, embedder, update).summary
+    except (CatalogFileError, CatalogUpdateError, WriterBusy, CatalogUnavailable, RollbackFailed) as exc:
         return _fail(str(exc))
     print(json.dumps(summary.to_dict()) if args.json else str(summary))
     return 0
@@ -62,8 +104,35 @@ def _context(settings: Settings) -> ToolContext:
     return build_components(settings).tool_context("cli", with_recommender=False)
 
 
+def _field_values(flags: list[str] | None, flag: str) -> dict[str, list[str]]:
+    """`--facet authors="Stephen King"` (repeatable) -> {"authors": ["Stephen King"]}; ValueError names the flag."""
+    out: dict[str, list[str]] = {}
+    for given in flags or []:
+        name, equals, value = given.partition("=")
+        if not equals or not name.strip() or not value.strip():
+            raise ValueError(f"{flag} wants FIELD=VALUE, not {given!r}")
+        out.setdefault(name.strip(), []).append(value.strip())
+    return out
+
+
+def _field_numbers(flags: list[str] | None, flag: str) -> dict[str, float]:
+    """`--max price=20` -> {"price": 20.0}."""
+    out: dict[str, float] = {}
+    for name, values in _field_values(flags, flag).items():
+        try:
+            out[name] = float(values[-1])
+        except ValueError:
+            raise ValueError(f"{flag} wants FIELD=NUMBER, not {name}={values[-1]!r}") from None
+    return out
+
+
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    """`concierge search QUERY [filters] [--json]`."""
+    """`concierge search QUERY [filters] [--facet FIELD=VALUE] [--min/--max FIELD=N] [--json]`."""
+    try:
+        facets = _field_values(args.facet, "--facet")
+        bounds = _field_numbers(args.min, "--min"), _field_numbers(args.max, "--max")
+    except ValueError as exc:
+        return _fail(str(exc))
     try:
         result = search_catalog(
             _context(settings),
@@ -74,6 +143,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             year_to=args.year_to,
             min_rating=args.min_rating,
             k=args.k,
+            facets=facets or None,
+            min_values=bounds[0] or None,
+            max_values=bounds[1] or None,
         )
     except (ToolInputError, CatalogNotBuilt, CatalogUnavailable) as exc:
         return _fail(str(exc))
@@ -107,7 +179,14 @@ def register(subparsers: Any) -> None:
     """Add `ingest`, `search` and `item` to the `concierge` command."""
     ingest = subparsers.add_parser("ingest", help="ingest the demo catalog or your own (items.csv / items.jsonl)")
     ingest.add_argument("--catalog", help="a catalog file (.csv or .jsonl, see docs/catalog.md)")
+    ingest.add_argument(
+        "--profile", help="a YAML catalog profile (item noun, facets, display fields) over the inferred one"
+    )
     ingest.add_argument("--force", action="store_true", help="rebuild even when the content is unchanged")
+    ingest.add_argument(
+        "--upsert", metavar="FILE", help="insert or replace the file's items in the live catalog (no rebuild)"
+    )
+    ingest.add_argument("--delete", action="append", metavar="ID", help="delete this item live (repeatable)")
     ingest.add_argument("--json", action="store_true")
     ingest.set_defaults(handler=cmd_ingest)
 
@@ -119,6 +198,11 @@ def register(subparsers: Any) -> None:
     search.add_argument("--year-to", type=int)
     search.add_argument("--min-rating", type=float)
     search.add_argument("--k", type=int, default=10, help="number of results (1-50)")
+    search.add_argument(
+        "--facet", action="append", metavar="FIELD=VALUE", help="keep items with this facet value (repeatable)"
+    )
+    search.add_argument("--min", action="append", metavar="FIELD=N", help="lower bound of a range facet")
+    search.add_argument("--max", action="append", metavar="FIELD=N", help="upper bound of a range facet")
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=cmd_search)
 

@@ -12,7 +12,7 @@ from typing import Any
 from bot.backend import ChatBackend
 from bot.concierge import build_backend
 from bot.config import Settings
-from bot.dialogues.format import DialogueFormatError, DialogueSettings, load_dialogues
+from bot.dialogues.format import DialogueFormatError, DialogueSettings, load_dialogues, load_variables
 from bot.dialogues.report import json_report, text_report, write_junit
 from bot.dialogues.runner import BackendTransport, HttpTransport, RunOptions, Transport, run_dialogues
 
@@ -33,8 +33,9 @@ def in_process_transport(settings: Settings) -> BackendTransport:
 def cmd_test_dialogues(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when every dialogue passed, 1 when any failed or errored, 2 for invalid files or arguments."""
     try:
-        dialogues = load_dialogues(args.paths, name_filter=args.k)
-    except (DialogueFormatError, FileNotFoundError) as exc:
+        variables = load_variables(args.vars) if args.vars else None
+        dialogues = load_dialogues(args.paths, name_filter=args.k, variables=variables)
+    except (DialogueFormatError, OSError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     if not dialogues:
@@ -70,6 +71,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--reply-mode", choices=["template", "llm"], default=None, help="default reply mode")
     parser.add_argument("--max-items", type=int, default=None, help="default number of items per reply")
     parser.add_argument("-k", metavar="NAME", default=None, help="only dialogues whose name contains NAME")
+    parser.add_argument(
+        "--vars", metavar="FILE", help="a YAML mapping of ${name} values for every file (wins over a file's vars)"
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="HTTP timeout per request in seconds")
     parser.add_argument("--verbose", "-v", action="store_true", help="transcripts of passing dialogues too")
     parser.add_argument("--json", action="store_true", help="print results as JSON")

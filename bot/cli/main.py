@@ -11,15 +11,17 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.agent.events import TextDelta, TurnDone
-from bot.cli import catalog, dialogues, marketing, recommend, service
-from bot.cli.catalog import ingest_demo_catalog
-from bot.composition import build_components
+from bot.cli import catalog, dialogues, events, marketing, recommend, service
+from bot.cli.catalog import ingest_books_catalog, ingest_demo_catalog
+from bot.composition import Components, build_components
 from bot.concierge import build_backend
 from bot.config import Settings
 from bot.ops.logs import configure_logging
+from store.folder_claim import unserved
+from store.writer_lock import WriterBusy
 from tools.recommender.training import import_demo_history, train_recommender
 
-AREA_MODULES = (catalog, recommend, marketing, service, dialogues)
+AREA_MODULES = (catalog, recommend, marketing, service, dialogues, events)
 
 
 def _offline_environment() -> None:
@@ -34,13 +36,29 @@ def _offline_environment() -> None:
 
 
 def cmd_build_demo(args: argparse.Namespace, settings: Settings) -> int:
-    """Demo catalog into Chroma, MovieLens history into SQLite, recommender training: each skipped when current."""
+    """Demo catalog into Chroma, MovieLens history into SQLite, recommender training: each skipped when current.
+
+    `--catalog books`: the goodbooks-10k catalog with the books profile, and nothing else: it has no interaction
+    history, so it recommends with the content + popularity ranker (no history import, no training)."""
     components = build_components(settings)
-    summary = ingest_demo_catalog(settings, components.embedder)
-    print(f"catalog: {summary}")
-    print(f"history: {import_demo_history(settings.history_path, settings.data_dir)}")
-    trained = train_recommender(settings.models_dir, components.catalog, components.history, only_if_missing=True)
-    print(f"recommender: {trained}")
+    try:
+        with unserved(settings.chroma):  # one writer per local folder: not while a service serves it
+            return _build_demo(args, settings, components)
+    except WriterBusy as exc:
+        sys.stderr.write(f"concierge: {exc}\n")
+        return 2
+
+
+def _build_demo(args: argparse.Namespace, settings: Settings, components: Components) -> int:
+    if args.catalog == "books":
+        print(f"catalog: {ingest_books_catalog(settings, components.embedder)}")
+        print("recommender: content + popularity (no interaction history to train on)")
+    else:
+        summary = ingest_demo_catalog(settings, components.embedder)
+        print(f"catalog: {summary}")
+        print(f"history: {import_demo_history(settings.history_path, settings.data_dir)}")
+        trained = train_recommender(settings.models_dir, components.catalog, components.history, only_if_missing=True)
+        print(f"recommender: {trained}")
     if not args.skip_llm and settings.llm_backend != "openai" and not settings.llm_base_url:
         model = components.llm()
         print(f"llm: {'ready' if model is not None else 'not available'}")
@@ -57,7 +75,7 @@ def _print_turn(out: TextIO, result_dict: dict[str, object], as_json: bool) -> N
     for index, item in enumerate(items, 1):
         year = f" ({item['year']})" if item.get("year") else ""
         genres = ", ".join(item.get("genres", []))
-        out.write(f"  {index}. {item['title']}{year} — {genres}\n     {item['reason']}\n")
+        out.write(f"  {index}. {item['title']}{year}{f' — {genres}' if genres else ''}\n     {item['reason']}\n")
     out.flush()
 
 
@@ -104,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = subparsers.add_parser("build-demo", help="build the demo catalog, history and recommender (idempotent)")
     build.add_argument("--skip-llm", action="store_true", help="do not prepare the embedded LLM cache")
+    build.add_argument(
+        "--catalog",
+        choices=["films", "books"],
+        default="films",
+        help="films (default): MovieLens + TMDB with history and EASE^R; books: goodbooks-10k, content + popularity",
+    )
     build.set_defaults(handler=cmd_build_demo)
 
     chat = subparsers.add_parser("chat", help="chat in the terminal (reads lines from stdin)")

@@ -104,7 +104,9 @@ def register(subparsers: Any) -> None:
     profile.add_argument("--json", action="store_true")
     profile.set_defaults(handler=cmd_profile)
 
-    train = subparsers.add_parser("train", help="retrain the recommender (EASE^R) on the history store")
+    train = subparsers.add_parser(
+        "train", help="retrain the recommender (EASE^R) on the history store, events included (event weights)"
+    )
     train.add_argument("--force", action="store_true", help="retrain even when the history is unchanged")
     train.set_defaults(handler=cmd_train)
 

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 from bot.concierge import build_backend
 from bot.config import Settings
 from bot.http.app import create_app
-from bot.http.auth import AuthError, issue_token, jwt_secret
+from bot.http.auth import ROLES, AuthError, issue_token, jwt_secret
 from bot.http.gradio_ui import mount_ui
 from bot.ops.logs import route_uvicorn_logs
 from bot.ops.retention import RetentionPurger
+from bot.ops.retrain import ScheduledRetrain
 from bot.ops.startup import HomeNotWritable, check_home
 from store.catalog import CatalogNotBuilt
 from store.chroma_client import CatalogUnavailable
@@ -48,6 +49,10 @@ def build_server_app(settings: Settings) -> Any:
     """The real app: backend warmed up in the background (healthz 503 until ready), UI mounted at /."""
     backend = build_backend(settings)
     RetentionPurger(backend.components.sessions, settings.retention_days).start()  # now, then hourly
+    backend.components.claim_catalog_folder()  # a local folder: only this process writes it (live updates)
+    if settings.train_interval_s > 0:  # retrain when the history changed, swap the model in (docs/catalog.md)
+        parts = backend.components
+        ScheduledRetrain(parts.history.fingerprint, parts.retrain_recommender, settings.train_interval_s).start()
 
     threading.Thread(target=warm_until_ready, args=(backend,), name="warm-up", daemon=True).start()
     app = create_app(settings, backend)
@@ -103,7 +108,7 @@ def register(subparsers: Any) -> None:
 
     token = subparsers.add_parser("token", help="print a signed user token (JWT) for development")
     token.add_argument("--user", required=True)
-    token.add_argument("--role", choices=["user", "marketer"], default="user")
+    token.add_argument("--role", choices=list(ROLES), default="user")
     token.add_argument("--ttl", type=int, default=7 * 24 * 3600, help="seconds until it expires")
     token.add_argument("--json", action="store_true", help="print {token, user_id, role, expires_in_s}")
     token.set_defaults(handler=cmd_token)

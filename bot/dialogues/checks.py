@@ -116,6 +116,10 @@ def _why_not(cond: ItemFilter, item: ItemView) -> str | None:
         return f"year {item.year} < {cond.year_from}"
     if cond.year_to is not None and (item.year is None or item.year > cond.year_to):
         return f"year {item.year} > {cond.year_to}"
+    if cond.with_image and not item.display.image_url:
+        return "no image_url"
+    if cond.with_link and not item.display.url:
+        return "no url"
     return None
 
 

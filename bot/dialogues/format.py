@@ -45,6 +45,7 @@ __all__ = [
     "UserSpec",
     "expand_paths",
     "load_dialogues",
+    "load_variables",
     "parse_dialogues",
 ]
 
@@ -119,7 +120,9 @@ def _prepare_dialogue(
     return {**raw, "source": where.path}, errors
 
 
-def _top_level(data: Any, path: str) -> tuple[dict[str, str], dict[str, Any], list[Any], list[str]]:
+def _top_level(
+    data: Any, path: str, run_vars: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, Any], list[Any], list[str]]:
     errors: list[str] = []
     if isinstance(data, list):
         data = {"dialogues": data}
@@ -131,7 +134,7 @@ def _top_level(data: Any, path: str) -> tuple[dict[str, str], dict[str, Any], li
     if not isinstance(variables, dict):
         errors.append(f"{path}: vars: must be a mapping of names to strings")
         variables = {}
-    variables = {str(k): str(v) for k, v in variables.items()}
+    variables = {**{str(k): str(v) for k, v in variables.items()}, **run_vars}
     fixtures = data.get("fixtures") or {}
     if not isinstance(fixtures, dict):
         errors.append(f"{path}: fixtures: must be a mapping of names to expectation blocks")
@@ -149,15 +152,18 @@ def _top_level(data: Any, path: str) -> tuple[dict[str, str], dict[str, Any], li
     return variables, fixtures, dialogues, errors
 
 
-def parse_dialogues(text: str, path: str = "<string>") -> list[Dialogue]:
-    """Parse one YAML document of dialogues. Raises DialogueFormatError listing every problem found."""
+def parse_dialogues(text: str, path: str = "<string>", variables: Mapping[str, str] | None = None) -> list[Dialogue]:
+    """Parse one YAML document of dialogues. Raises DialogueFormatError listing every problem found.
+
+    `variables` are the run's `${name}` values (one catalog's titles, for a suite shared by catalogs); they win over
+    the file's own `vars`."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
         raise DialogueFormatError([f"{place}: invalid YAML: {getattr(exc, 'problem', None) or exc}"]) from exc
-    variables, fixtures, raw_dialogues, errors = _top_level(data, path)
+    variables, fixtures, raw_dialogues, errors = _top_level(data, path, variables or {})
     dialogues: list[Dialogue] = []
     names: set[str] = set()
     lines = source_lines(text)
@@ -195,8 +201,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def load_dialogues(paths: Iterable[str | Path], name_filter: str | None = None) -> list[Dialogue]:
-    """Every dialogue of the given files / folders, optionally only those whose name contains name_filter.
+def load_dialogues(
+    paths: Iterable[str | Path], name_filter: str | None = None, variables: Mapping[str, str] | None = None
+) -> list[Dialogue]:
+    """Every dialogue of the given files / folders, optionally only those whose name contains name_filter;
+    `variables` as in parse_dialogues.
 
     All files are checked before raising, so one DialogueFormatError lists the problems of every file.
     """
@@ -204,7 +213,7 @@ def load_dialogues(paths: Iterable[str | Path], name_filter: str | None = None) 
     dialogues: list[Dialogue] = []
     for path in expand_paths(paths):
         try:
-            dialogues += parse_dialogues(path.read_text(encoding="utf-8"), str(path))
+            dialogues += parse_dialogues(path.read_text(encoding="utf-8"), str(path), variables)
         except DialogueFormatError as exc:
             errors += exc.errors
     if errors:
@@ -213,3 +222,15 @@ def load_dialogues(paths: Iterable[str | Path], name_filter: str | None = None) 
         needle = name_filter.casefold()
         dialogues = [d for d in dialogues if needle in d.name.casefold()]
     return dialogues
+
+
+def load_variables(path: str | Path) -> dict[str, str]:
+    """A YAML file of run-level `${name}` values: a mapping of names to strings (numbers are read as text)."""
+    where = Path(path)
+    try:
+        data = yaml.safe_load(where.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DialogueFormatError([f"{where}: invalid YAML: {exc}"]) from exc
+    if not isinstance(data, dict) or not all(isinstance(v, (str, int, float)) for v in data.values()):
+        raise DialogueFormatError([f"{where}: must be a mapping of names to strings"])
+    return {str(k): str(v) for k, v in data.items()}

@@ -26,17 +26,7 @@ class Observation:
     @classmethod
     def from_result_dict(cls, text: str, data: dict[str, Any], latency_ms: float) -> Observation:
         """Build from TurnResult.to_dict() (the HTTP API's response body)."""
-        items = [
-            ItemView(
-                str(d["item_id"]),
-                str(d.get("title", "")),
-                d.get("year"),
-                tuple(d.get("genres") or ()),
-                str(d.get("reason", "")),
-                float(d.get("score") or 0.0),
-            )
-            for d in data.get("items") or []
-        ]
+        items = [ItemView.from_dict(d) for d in data.get("items") or []]
         calls = [
             ToolCall(str(c["name"]), dict(c.get("arguments") or {}), bool(c.get("ok", True)), c.get("error"))
             for c in data.get("tool_calls") or []

@@ -9,7 +9,7 @@ def test_dialogue(dialogue, transport):      # transport: a fixture returning a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,14 @@ from bot.dialogues.report import failure_text
 from bot.dialogues.runner import DialogueResult, RunOptions, Transport, run_dialogue
 
 
-def dialogue_cases(paths: Iterable[str | Path], name_filter: str | None = None) -> list[Any]:
-    """pytest.param(dialogue, id="file::name") per dialogue; invalid files raise DialogueFormatError at collection."""
+def dialogue_cases(
+    paths: Iterable[str | Path], name_filter: str | None = None, variables: Mapping[str, str] | None = None
+) -> list[Any]:
+    """pytest.param(dialogue, id="file::name") per dialogue; invalid files raise DialogueFormatError at collection.
+    `variables`: the run's `${name}` values (see bot.dialogues.format.parse_dialogues)."""
     import pytest
 
-    return [pytest.param(d, id=d.test_id) for d in load_dialogues(paths, name_filter)]
+    return [pytest.param(d, id=d.test_id) for d in load_dialogues(paths, name_filter, variables)]
 
 
 class DialogueFailed(AssertionError):

@@ -48,6 +48,8 @@ class ItemFilter(_Strict):
     genres_none: list[str] = Field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
+    with_image: bool = False  # true: every item's card has a picture (image_url)
+    with_link: bool = False  # true: every item's card has a link (url)
 
 
 class ReplyExpect(_Strict):

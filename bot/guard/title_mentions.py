@@ -33,7 +33,7 @@ def title_problems(
             continue
         catalog = known.get(name) if known else None
         if catalog is not None:
-            problems.append(f"names a film not in the results: {catalog!r}")
+            problems.append(f"names a title not in the results: {catalog!r}")
         elif len(name.split()) >= 2 and _title_cased(tokens(span)[: MAX_TITLE_TOKENS + 1], rules):
             problems.append(f"unknown quoted title: {span!r}")
     for match in _TITLE_YEAR.finditer(text):
@@ -51,9 +51,9 @@ def title_problems(
         longest = max(len(words) - len(run.split()), 0) + 1  # suffixes at least as long as the title-like run
         catalog = next((known.get(s) for s in suffixes[:longest] if known and known.get(s)), None)
         if catalog is not None:
-            problems.append(f"names a film not in the results: {catalog!r}")
+            problems.append(f"names a title not in the results: {catalog!r}")
         elif run and not _is_allowed(norm_title(run), allowed):
-            problems.append(f"names a film not in the results: {run!r}")
+            problems.append(f"names a title not in the results: {run!r}")
     if known is not None:
         problems.extend(_catalog_mentions(text, allowed, known, rules, checked))
     return problems
@@ -114,7 +114,7 @@ def _catalog_mentions(
             if any(a.startswith(phrase + " ") for a in allowed):  # a franchise prefix of an allowed film
                 continue
             # a longer catalog title around an allowed one ("The Heat" around "Heat") is another film
-            problems.append(f"names a film not in the results: {title!r}")
+            problems.append(f"names a title not in the results: {title!r}")
             hit = n
             break
         start += hit or 1

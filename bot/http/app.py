@@ -20,11 +20,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.backend import ChatBackend
 from bot.config import Settings
 from bot.http.auth import jwt_secret
+from bot.http.catalog_routes import catalog_router
 from bot.http.deps import TOKEN_HEADER, ApiContext
 from bot.http.errors import ApiError, error_response, install_error_handlers
+from bot.http.event_routes import events_router
 from bot.http.limits import RateLimiter
 from bot.http.openai_routes import openai_router
 from bot.http.session_routes import sessions_router
+from bot.http.ui_strings import ui_strings_router
 from bot.ops.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -95,7 +98,7 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
         version=VERSION,
         description=(
             "Conversational recommendations over the catalog. Authenticate with `Authorization: Bearer <JWT>` "
-            "(HS256, user id in `sub`, optional `role`). In demo mode, `X-Demo-User: <MovieLens user id>` acts "
+            "(HS256, user id in `sub`, optional `role`). In demo mode, `X-Demo-User: <demo user id>` acts "
             "as a demo user; without either (when anonymous visitors are allowed) each call is a fresh visitor "
             f"whose token comes back in the `{TOKEN_HEADER}` header. Errors: "
             '`{"error": {"code", "message"}}` with a 4xx status.'
@@ -128,6 +131,9 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
 
     app.include_router(sessions_router(api))
     app.include_router(openai_router(api))
+    app.include_router(events_router(api))
+    app.include_router(catalog_router(api))  # admin: live catalog updates
+    app.include_router(ui_strings_router(backend))  # the widget's words for this catalog
 
     @app.get("/widget.js", include_in_schema=False)
     def widget_js() -> FileResponse:

@@ -25,7 +25,7 @@ ALGORITHM = "HS256"
 DEFAULT_TTL_S = 7 * 24 * 3600
 ANON_PREFIX = "anon-"
 DEV_SECRET_FILE = "dev-jwt-secret"
-ROLES = ("user", "marketer")
+ROLES = ("user", "marketer", "admin")  # admin: the shop's own systems (catalog updates, events)
 MAX_SUBJECT_CHARS = 128
 MIN_SECRET_CHARS = 32
 
@@ -40,7 +40,7 @@ class Identity:
     `demo_header` when a demo user was named by the X-Demo-User header (demo mode) rather than a token."""
 
     user_id: str
-    role: Literal["user", "marketer"] = "user"
+    role: Literal["user", "marketer", "admin"] = "user"
     anonymous: bool = False
     new_token: str | None = None
     demo_header: bool = False

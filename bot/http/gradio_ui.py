@@ -3,8 +3,9 @@
 Everything it shows comes from the same ChatBackend as the API. User and model text is escaped; nothing
 loads from the internet (system fonts, analytics off, no SSR node server).
 
-Who is chatting: in demo mode the visitor picks a MovieLens demo user or "new visitor"; otherwise (and for
-"new visitor") each browser tab is a fresh anonymous user ("anon-<uuid>", kept in the tab's state).
+Who is chatting: in demo mode the visitor picks a demo user (the film demo's MovieLens users) or "new visitor";
+otherwise (and for "new visitor") each browser tab is a fresh anonymous user ("anon-<uuid>", kept in the tab's
+state). Its own words (heading, placeholder, examples) are the catalog's (bot/http/ui_strings.py).
 """
 
 from __future__ import annotations
@@ -20,29 +21,17 @@ from fastapi import FastAPI
 from bot.agent.events import ItemsShown, TextDelta, ToolStarted, TurnDone
 from bot.backend import ChatBackend, SessionNotFound
 from bot.config import Settings
+from bot.http.cards import CARD_CSS, card_html
 from bot.http.limits import RateLimited, RateLimiter
+from bot.http.ui_strings import UiWords
 from store.chroma_client import CatalogUnavailable
 
 NEW_VISITOR = "new visitor"
 SIGNALS = {"like": "like", "dislike": "dislike", "seen": "seen"}
-MARKS = {"like": "liked", "dislike": "disliked", "seen": "seen"}
-EXAMPLES = [
-    "I loved Heat and Ronin",
-    "something like Toy Story but for adults",
-    "a 90s comedy, no romance",
-    "what is The Godfather about?",
-    "what do you know about my taste?",
-]
-CSS = """
-.concierge-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;}
-.concierge-card .title {font-weight: 600;}
-.concierge-card .genres, .concierge-card .reason {color: var(--body-text-color-subdued); font-size: 0.9em;}
-.concierge-card .mark {float: right; font-size: 0.85em;}
-"""
+CSS = CARD_CSS  # the cards' style lives with their HTML (bot/http/cards.py)
 CLOSED = (
     "Sign-in is required here (CONCIERGE_AUTH=jwt, anonymous visitors off): use the API or the widget with a token."
 )
-TITLE = "## Concierge — films from the catalog, with reasons you can check"
 
 
 def as_text(text: str) -> str:
@@ -50,20 +39,9 @@ def as_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def card_html(item: dict[str, Any], mark: str | None = None) -> str:
-    """One recommendation as escaped HTML (title, year, genres, reason, the user's last feedback)."""
-    year = f" ({item['year']})" if item.get("year") else ""
-    badge = f'<span class="mark">{html.escape(MARKS[mark])}</span>' if mark in MARKS else ""
-    return (
-        '<div class="concierge-card">'
-        f'{badge}<div class="title">{html.escape(str(item["title"]) + year)}</div>'
-        f'<div class="genres">{html.escape(", ".join(item.get("genres", [])))}</div>'
-        f'<div class="reason">{html.escape(str(item.get("reason", "")))}</div></div>'
-    )
-
-
-def genre_chart(profile: dict[str, Any]) -> Any:
-    """A horizontal bar chart of the profile's genre weights (a matplotlib figure)."""
+def genre_chart(profile: dict[str, Any], title: str = "Your taste") -> Any:
+    """A horizontal bar chart of the profile's genre weights (a matplotlib figure); title: the catalog's words
+    ("Your genres", "Your shelves": UiStrings.chart_title)."""
     from matplotlib.figure import Figure
 
     rows = list(profile.get("top_genres", []))[:8]
@@ -78,7 +56,7 @@ def genre_chart(profile: dict[str, Any]) -> Any:
     else:
         axis.text(0.5, 0.5, "no history yet", ha="center", va="center")
         axis.set_axis_off()
-    axis.set_title("Your genres")
+    axis.set_title(title)
     figure.tight_layout()
     return figure
 
@@ -94,6 +72,11 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
     demo_mode = settings.auth == "demo"
     demo_users = frozenset(backend.demo_users()) if demo_mode else frozenset()
     limiter = limiter or RateLimiter(settings.rate_per_minute)
+    words = UiWords(backend)  # the catalog's words ("Ask for a book…"); refreshed on every page load
+    shown = words.current()
+
+    def draw_chart(profile: dict[str, Any]) -> Any:
+        return genre_chart(profile, words.current().chart_title)
 
     def user_for(choice: str | None, state: dict[str, Any]) -> str:
         if demo_mode and choice in demo_users:  # never trust the picker's value: only demo users
@@ -150,7 +133,7 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                     chat[-1] = {"role": "assistant", "content": as_text(event.result.reply)}
                     profile = backend.profile(user)
                     items = [item.to_dict() for item in event.result.items]
-                    yield chat, state, items, genre_chart(profile), profile_summary(profile)
+                    yield chat, state, items, draw_chart(profile), profile_summary(profile)
         except CatalogUnavailable:
             chat[-1] = {"role": "assistant", "content": "The catalog is unavailable right now; please retry shortly."}
             yield chat, state, gr.skip(), gr.skip(), gr.skip()
@@ -162,27 +145,27 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
     def switch_user(choice: str | None, state: dict[str, Any]) -> tuple[Any, ...]:
         fresh: dict[str, Any] = {"visitor": state.get("visitor")} if state.get("visitor") else {}
         profile = backend.profile(user_for(choice, fresh))
-        return [], fresh, [], genre_chart(profile), profile_summary(profile)
+        return [], fresh, [], draw_chart(profile), profile_summary(profile)
 
     visitors = [NEW_VISITOR] if settings.allow_anonymous else []
     choices = [*visitors, *sorted(demo_users, key=lambda u: (len(u), u))] if demo_mode else visitors
     if not choices:
         with gr.Blocks(title="Concierge", analytics_enabled=False) as closed:
-            gr.Markdown(TITLE)
+            gr.Markdown(f"## {shown.heading}", elem_id="heading")
             gr.Markdown(CLOSED, elem_id="closed")
         return closed
 
     with gr.Blocks(title="Concierge", analytics_enabled=False) as blocks:
         state = gr.State({})
         items_state = gr.State([])
-        gr.Markdown(TITLE)
+        heading = gr.Markdown(f"## {shown.heading}", elem_id="heading")
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Row():
                     picker = gr.Dropdown(
                         choices=choices,
                         value=choices[0],
-                        label="Who are you? (MovieLens demo user id)",
+                        label=shown.user_picker,
                         visible=demo_mode,
                         elem_id="user-picker",
                         scale=2,
@@ -200,12 +183,14 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                     elem_id="chat",
                 )
                 box = gr.Textbox(
-                    placeholder="Ask for a film…",
+                    placeholder=shown.placeholder,
                     label="Message",
                     elem_id="message",
                     max_length=settings.max_message_chars,
                 )
-                gr.Examples(EXAMPLES, inputs=box, label="Try")
+                samples = [[e] for e in shown.examples]
+                examples = gr.Dataset(components=[box], samples=samples, type="index", label="Try", elem_id="examples")
+                examples.click(lambda n: words.current().examples[n], [examples], [box], queue=False)
             with gr.Column(scale=2):
                 chart = gr.Plot(label="Your profile", elem_id="profile-chart", format="png")
                 summary = gr.Textbox(label="Profile summary", interactive=False, lines=2, elem_id="profile-summary")
@@ -213,7 +198,7 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                 @gr.render(inputs=[items_state, picker, state])
                 def cards(items: list[dict[str, Any]], choice: str | None, session: dict[str, Any]) -> None:
                     if not items:
-                        gr.Markdown("Recommendations appear here as cards.", elem_id="cards-empty")
+                        gr.Markdown(words.current().cards_empty, elem_id="cards-empty")
                     marks: dict[str, str] = session.get("marks", {})
                     for n, item in enumerate(items):
                         with gr.Group(elem_classes=["card-group"]):
@@ -235,7 +220,7 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                                         backend.record_feedback(user, item_id, sig)  # type: ignore[arg-type]
                                         st["marks"] = {**st.get("marks", {}), item_id: sig}
                                         profile = backend.profile(user)
-                                        return list(shown), st, genre_chart(profile), profile_summary(profile)
+                                        return list(shown), st, draw_chart(profile), profile_summary(profile)
 
                                     button.click(click, [items_state, state], [items_state, state, chart, summary])
 
@@ -246,6 +231,19 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
         )
         picker.change(switch_user, [picker, state], outputs)
         blocks.load(switch_user, [picker, state], outputs)
+
+        def catalog_words() -> tuple[Any, ...]:
+            """The catalog's words as they are now (the UI may have been built while the catalog was loading)."""
+            now = words.current()
+            samples = [[e] for e in now.examples]
+            return (
+                gr.update(value=f"## {now.heading}"),
+                gr.update(label=now.user_picker),
+                gr.update(placeholder=now.placeholder),
+                gr.Dataset(samples=samples),
+            )
+
+        blocks.load(catalog_words, None, [heading, picker, box, examples], queue=False)
     return blocks
 
 

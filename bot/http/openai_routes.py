@@ -28,11 +28,21 @@ from bot.http.session_routes import with_new_token
 CHUNK_WORDS = re.compile(r"\S+\s*|\s+")
 
 
+def item_line(number: int, item: ItemView) -> str:
+    """One item of the content's list: "1. Heat (1995) — Crime: reason", then the price and link when present."""
+    line = f"{number}. {item.label} — {', '.join(item.genres)}: {item.reason}"
+    if item.display.price is not None:
+        line += f" · {item.display.price_label()}"
+    if item.display.url:
+        line += f" <{item.display.url}>"
+    return line
+
+
 def content_with_items(reply: str, items: list[ItemView]) -> str:
     """The reply followed by a numbered list of the items, so plain OpenAI clients see them too."""
     if not items:
         return reply
-    lines = [f"{n}. {item.label} — {', '.join(item.genres)}: {item.reason}" for n, item in enumerate(items, 1)]
+    lines = [item_line(n, item) for n, item in enumerate(items, 1)]
     return (reply.rstrip() + "\n\n" if reply.strip() else "") + "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ MAX_LABEL_CHARS = 48
 
 
 def label_of(reason: str) -> str:
-    """The check or reason a problem string names: "guard: names a film ..." -> "guard"."""
+    """The check or reason a problem string names: "guard: names a title ..." -> "guard"."""
     head = _HEAD.split(reason, maxsplit=1)[0].strip().lower()
     return _DIGITS.sub("N", head)[:MAX_LABEL_CHARS] or "other"
 

@@ -33,6 +33,9 @@ from bot.agent.events import (
 )
 from bot.backend import SessionNotFound, Signal
 from bot.ops.metrics import TurnMetrics
+from bot.testing.fake_admin import FakeAdminOperations
+from bot.testing.fake_search import search_items
+from store.catalog_profile import CatalogProfile, shipped_profile
 from tools.chat_model import Message
 from tools.context import Role
 
@@ -48,6 +51,7 @@ CATALOG: dict[str, ItemView] = {
 """The default catalog: what turns show and feedback accepts (an unknown item id is a KeyError)."""
 
 SIGNAL_WEIGHT = {"like": 1.0, "dislike": -1.0, "seen": 0.2, "rating": 0.5}
+SIGNAL_WEIGHT.update({"view": 0.1, "click": 0.3, "add_to_cart": 0.6, "purchase": 1.0})  # ingested events
 DEMO_HISTORY: tuple[tuple[str, str], ...] = (("858", "rating"), ("6", "rating"))
 """The events every demo user starts with (item id, signal)."""
 
@@ -82,7 +86,7 @@ class TurnCall(TypedDict):
     history: list[Message]
 
 
-class FakeBackend:
+class FakeBackend(FakeAdminOperations):
     """Implements bot.backend.ChatBackend with canned behaviour; every method is per user.
 
     script: exact text -> Canned answer. unscripted: the answer to any other text (default: a catalog search).
@@ -114,7 +118,10 @@ class FakeBackend:
         self.calls: list[TurnCall] = []
         self.feedback: list[tuple[str, str, str]] = []  # (user_id, item_id, signal) per record_feedback call
         self.forgotten: list[str] = []  # user ids, per forget_user call
+        self.catalog_updates = []  # per update_catalog call
+        self.ingested = {}  # event_id -> event, from ingest_events
         self.metrics = TurnMetrics()
+        self.catalog_words = shipped_profile("film")  # the catalog profile the UI's words come from (a film fake)
 
     # ---- ChatBackend -------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -166,7 +173,7 @@ class FakeBackend:
         with self._lock:
             events = list(self.events.get(user_id, []))
         for item_id, signal in events:
-            for genre in self.catalog[item_id].genres:
+            for genre in self.catalog[item_id].genres if item_id in self.catalog else ():
                 weights[genre] = weights.get(genre, 0.0) + SIGNAL_WEIGHT[signal]
         top = [{"genre": g, "weight": round(w, 3)} for g, w in sorted(weights.items(), key=lambda kv: -kv[1]) if w]
         return {"top_genres": top, "counts": {"events": len(events)}, "summary": f"{len(events)} events"}
@@ -184,6 +191,9 @@ class FakeBackend:
 
     def demo_users(self) -> list[str]:
         return list(self._demo)
+
+    def catalog_profile(self) -> CatalogProfile:
+        return self.catalog_words
 
     # ---- helpers -----------------------------------------------------------------------------
     def resolve_item(self, ref: str) -> str:
@@ -255,7 +265,7 @@ class FakeBackend:
     ) -> Generator[TurnEvent, None, TurnResult]:
         arguments = {"query": text[:200], "k": max_items or 5}
         yield ToolStarted("search_catalog", arguments)
-        items = self._search(text, max_items or 5)
+        items = search_items(self.catalog, text, max_items or 5)
         yield ToolFinished("search_catalog", True, f"{len(items)} items")
         yield ItemsShown(tuple(items))
         mode: ReplyMode = reply_mode or "llm"
@@ -273,26 +283,6 @@ class FakeBackend:
             reply_mode_used=mode,
             intent="recommend",
         )
-
-    def _search(self, text: str, k: int) -> list[ItemView]:
-        words = {w.strip(".,!?").lower() for w in text.split()}
-        hits = [
-            item.item_id
-            for item in self.catalog.values()
-            if words & {w.lower() for w in item.title.split()} or words & {g.lower() for g in item.genres}
-        ]
-        chosen = (hits or list(self.catalog))[:k]
-        return [
-            ItemView(
-                item_id,
-                self.catalog[item_id].title,
-                self.catalog[item_id].year,
-                self.catalog[item_id].genres,
-                f"matches “{text[:40]}”",
-                1.0 / (n + 1),
-            )
-            for n, item_id in enumerate(chosen)
-        ]
 
 
 def title_resolver(backend: Any, ref: str) -> str:

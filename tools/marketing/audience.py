@@ -153,7 +153,7 @@ def _count(n: int) -> int | str:
 
 
 def audience_summary_public(ctx: ToolContext, item: str) -> ToolResult:
-    """Anonymous aggregate figures about who watched an item: counts and shares only, no user ids.
+    """Anonymous aggregate figures about who chose an item: counts and shares only, no user ids.
 
     Args:
         item: the item id or title.
@@ -172,14 +172,15 @@ def audience_summary_public(ctx: ToolContext, item: str) -> ToolResult:
         "liked_share": round(len(fans) / len(watchers), 3) if len(watchers) >= MIN_GROUP else None,
         "decade": decades[0] if decades else None,
     }
+    verb = "watched" if ctx.catalog.profile.is_screen else "interacted with"  # the catalog's words (its profile)
     if len(watchers) >= MIN_GROUP:
         index = {u: n for n, u in enumerate(profiles.user_ids)}
         rows = np.array([index[u] for u in watchers], dtype=int)
         data["watcher_top_genres"] = _shares(profiles.genre_shares(rows), "genre", 3)
         summary = (
-            f"{len(watchers)} of {total} users watched {found.label}; "
+            f"{len(watchers)} of {total} users {verb} {found.label}; "
             f"{round(100 * len(fans) / len(watchers))}% of them liked it."
         )
     else:
-        summary = f"Too few users watched {found.label} to share figures."
+        summary = f"Too few users {verb} {found.label} to share figures."
     return ToolResult(summary=summary, data=data)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from store.catalog_profile import CatalogProfile
+
 CHANNELS_FILE = Path(__file__).resolve().parent / "data" / "copy_channels.yaml"
 CHANNELS = ("tagline", "email", "push", "social")
 
@@ -30,14 +32,20 @@ class ChannelRule:
     banned_phrases: tuple[str, ...] = ()
 
 
-def load_channel_rules(path: Path = CHANNELS_FILE) -> dict[str, ChannelRule]:
-    """Read the channel rules; a missing channel or a bad field raises ValueError naming the file and field."""
+def load_channel_rules(path: Path = CHANNELS_FILE, *, profile: CatalogProfile | None = None) -> dict[str, ChannelRule]:
+    """Read the channel rules; a missing channel or a bad field raises ValueError naming the file and field.
+
+    Banned phrases speak of the item as the catalog's profile names it: "{item}" is its noun ("the film below"),
+    "{categories}" its category label ("genres:"); without a profile, the generic one's ("item", "categories").
+    """
     with path.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle) or {}
     rules: dict[str, ChannelRule] = {}
     banned = raw.get("banned_phrases", [])
     if not isinstance(banned, list) or not all(isinstance(b, str) for b in banned):
         raise ValueError(f"{path}: banned_phrases must be a list of strings")
+    words = profile if profile is not None else CatalogProfile()
+    banned = [b.replace("{item}", words.item.singular).replace("{categories}", words.category.plural) for b in banned]
     for channel in CHANNELS:
         spec = raw.get(channel)
         if not isinstance(spec, dict):

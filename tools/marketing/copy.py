@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from prompts import Prompts
+from store.catalog_profile import CatalogProfile
 from store.items import CatalogItem
 from tools.chat_model import ChatModel, LLMError, complete, decoding_vocabulary
 from tools.context import ToolContext
@@ -33,17 +34,21 @@ Channel = Literal["tagline", "email", "push", "social"]
 MAX_FREE_TEXT = 80
 _LABEL = re.compile(r"^\s*(?:tagline|push(?: notification)?|social(?: media)?(?: post)?|post|copy)\s*:\s*", re.I)
 _SAFE_FREE_TEXT = re.compile(r"^[\w ,.'&!-]*$")
-# Words of calls to action and channels, beside the item's own: copy invites ("watch tonight", "new").
+# Words of calls to action and channels, beside the item's own: copy invites ("tonight", "new"); a film or a
+# show's copy may also invite to watch it.
 _COPY_WORDS = frozenset(
-    {"watch", "tonight", "now", "stream", "new", "don't", "miss", "discover", "meet", "join", "fans", "fan", "film",
-     "movie", "story", "subject", "today", "weekend", "classic", "favorite", "favourite", "great", "love"}
+    {"tonight", "now", "new", "don't", "miss", "discover", "meet", "join", "fans", "fan",
+     "story", "subject", "today", "weekend", "classic", "favorite", "favourite", "great", "love"}
 )  # fmt: skip
+_SCREEN_COPY_WORDS = frozenset({"watch", "stream", "film", "movie"})
 
 
-def copy_vocabulary(facts: Facts) -> set[str]:
+def copy_vocabulary(facts: Facts, profile: CatalogProfile) -> set[str]:
     """The words a draft may use (a decoding constraint where the engine allows): the item's own words, its
-    genres and function words, as written and capitalised. Taglines of similar items cannot leak through."""
-    return decoding_vocabulary((*facts.texts, *facts.genres), english_stop_words() | _COPY_WORDS)
+    genres and function words, as written and capitalised, and the catalog's call-to-action words (watching and
+    streaming only for films and shows). Taglines of similar items cannot leak through."""
+    extra = _SCREEN_COPY_WORDS if profile.is_screen else frozenset({profile.item.singular, profile.item.plural})
+    return decoding_vocabulary((*facts.texts, *facts.genres), english_stop_words() | _COPY_WORDS | extra)
 
 
 def clean_draft(text: str, channel: str) -> str:
@@ -110,7 +115,8 @@ class CopyWriter:
         self.temperature = temperature
         self.no_llm_reason = no_llm_reason
         self.prompts = Prompts()
-        self.rules: dict[str, ChannelRule] = load_channel_rules()
+        self.profile = catalog.profile  # the catalog's words: "films in a streaming catalog", "the book below"
+        self.rules: dict[str, ChannelRule] = load_channel_rules(profile=self.profile)
         self.common = common_words(i.overview for i in catalog.items())
 
     @classmethod
@@ -136,7 +142,7 @@ class CopyWriter:
         """LLM draft checked by the guard; the channel's template when the draft fails or the LLM does."""
         if channel not in self.rules:
             raise ToolInputError(f"unknown channel {channel!r}", suggestions=list(self.rules))
-        facts = item_facts(item, keywords)
+        facts = item_facts(item, self.profile.item, keywords)
         few_shot = similar_taglines(self.catalog, item)
         variables: dict[str, Any] = {
             "facts": facts,
@@ -149,7 +155,7 @@ class CopyWriter:
         grounding = Facts.from_item(
             item, [*fans_of, *keywords, audience or ""], self.common, self.catalog, other_titles=fans_of
         )
-        variables["vocabulary"] = copy_vocabulary(grounding)
+        variables["vocabulary"] = copy_vocabulary(grounding, self.profile)
         draft, reason = self._draft(channel, variables)
         model = self.llm.name if draft is not None and self.llm is not None else None
         if draft is not None:
@@ -165,17 +171,19 @@ class CopyWriter:
     def _draft(self, channel: str, variables: dict[str, Any]) -> tuple[str | None, str | None]:
         if self.llm is None:
             return None, self.no_llm_reason
-        messages = [{"role": "system", "content": self.prompts.render("copy_system.j2")}]
+        messages = [{"role": "system", "content": self.prompts.render("copy_system.j2", profile=self.profile)}]
         if channel == "tagline":  # few-shot as chat turns: similar items' facts -> their real taglines
             for example in variables["few_shot"]:
                 found = self.catalog.get(example["item_id"])
                 if found is None:
                     continue
-                shot = dict(variables, facts=item_facts(found, (), 200), few_shot=[], fans_of=[])
-                messages.append({"role": "user", "content": self.prompts.render("copy_tagline.j2", **shot)})
+                shot = dict(variables, facts=item_facts(found, self.profile.item, (), 200), few_shot=[], fans_of=[])
+                tagline = self.prompts.render("copy_tagline.j2", profile=self.profile, **shot)
+                messages.append({"role": "user", "content": tagline})
                 messages.append({"role": "assistant", "content": example["tagline"]})
             variables = dict(variables, few_shot=[])
-        messages.append({"role": "user", "content": self.prompts.render(f"copy_{channel}.j2", **variables)})
+        request = self.prompts.render(f"copy_{channel}.j2", profile=self.profile, **variables)
+        messages.append({"role": "user", "content": request})
         try:
             reply = complete(
                 self.llm,
@@ -200,6 +208,7 @@ class CopyWriter:
         for fans_of, words, with_hook in attempts:
             text = self.prompts.render(
                 name,
+                profile=self.profile,
                 facts=variables["facts"],
                 keywords=words,
                 fans_of=fans_of,

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from store.catalog_profile import Noun
 from store.items import CatalogItem
 from tools.context import ToolContext
 from tools.marketing.grounding import main_title
@@ -24,11 +25,11 @@ def clean_data(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: flat.rfind(" ", 0, limit)] + " ..."
 
 
-def genre_phrase(item: CatalogItem) -> str:
-    """ "a crime thriller" style phrase from the item's genres."""
+def genre_phrase(item: CatalogItem, item_noun: Noun) -> str:
+    """ "a crime thriller" style phrase from the item's genres ("a film", the catalog's noun, without any)."""
     genres = [g.lower() for g in item.genres if not g.startswith("(")]
     if not genres:
-        return "a film"
+        return item_noun.indefinite
     noun = genres[-1]
     adjective = genres[0] if len(genres) > 1 else ""
     phrase = f"{adjective} {noun}".strip()
@@ -77,15 +78,17 @@ def favourites_for(ctx: ToolContext, item: CatalogItem, k: int = 2, user_id: str
     return titles
 
 
-def item_facts(item: CatalogItem, keywords: Sequence[str] = (), overview_limit: int = 600) -> dict[str, Any]:
-    """The item's facts as prompt / template variables (cleaned, clipped)."""
+def item_facts(
+    item: CatalogItem, noun: Noun, keywords: Sequence[str] = (), overview_limit: int = 600
+) -> dict[str, Any]:
+    """The item's facts as prompt / template variables (cleaned, clipped); noun: the catalog's item noun."""
     return {
         "title": main_title(item.title),
         "year": item.year,
         "genres": [g for g in item.genres if not g.startswith("(")],
         "overview": clean_data(item.overview, overview_limit),
         "keywords": [clean_data(k, 40) for k in keywords],
-        "genre_phrase": genre_phrase(item),
+        "genre_phrase": genre_phrase(item, noun),
         "hook": hook(item),
     }
 

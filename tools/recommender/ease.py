@@ -34,20 +34,24 @@ def positive_interactions(
 
 
 def interaction_matrix(
-    users: np.ndarray, items: np.ndarray, item_index: dict[str, int]
+    users: np.ndarray, items: np.ndarray, item_index: dict[str, int], values: np.ndarray | None = None
 ) -> tuple[sp.csr_matrix, list[str]]:
-    """Binary user × item matrix over the given item index (unknown items are dropped)."""
+    """User × item matrix over the given item index (unknown items are dropped): binary, or with `values`
+    (one per unique user-item pair, e.g. the event weights' preference strengths) as the entries."""
     user_ids = sorted(set(users.tolist()))
     user_index = {u: n for n, u in enumerate(user_ids)}
-    rows, cols = [], []
-    for user, item in zip(users.tolist(), items.tolist(), strict=True):
+    rows, cols, data = [], [], []
+    weights = values.tolist() if values is not None else [1.0] * len(users)
+    for user, item, weight in zip(users.tolist(), items.tolist(), weights, strict=True):
         col = item_index.get(item)
         if col is not None:
             rows.append(user_index[user])
             cols.append(col)
-    data = np.ones(len(rows), dtype=np.float32)
-    matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(user_ids), len(item_index)), dtype=np.float32)
-    matrix.data[:] = 1.0  # duplicates collapse to 1
+            data.append(weight)
+    shape = (len(user_ids), len(item_index))
+    matrix = sp.csr_matrix((np.array(data, dtype=np.float32), (rows, cols)), shape=shape, dtype=np.float32)
+    if values is None:
+        matrix.data[:] = 1.0  # duplicates collapse to 1
     return matrix, user_ids
 
 
@@ -85,11 +89,18 @@ class EaseModel:
 
     @classmethod
     def train(
-        cls, users: np.ndarray, items: np.ndarray, candidate_ids: list[str], lam: float, fingerprint: str
+        cls,
+        users: np.ndarray,
+        items: np.ndarray,
+        candidate_ids: list[str],
+        lam: float,
+        fingerprint: str,
+        values: np.ndarray | None = None,
     ) -> EaseModel:
+        """Fit on positive interactions: binary, or weighted by `values` (see interaction_matrix)."""
         present = set(items.tolist())
         item_ids = [i for i in candidate_ids if i in present]
-        matrix, _ = interaction_matrix(users, items, {item: n for n, item in enumerate(item_ids)})
+        matrix, _ = interaction_matrix(users, items, {item: n for n, item in enumerate(item_ids)}, values)
         return cls(item_ids, fit_ease(matrix, lam), lam, fingerprint)
 
     def contributions(self, history: dict[str, float]) -> tuple[list[str], np.ndarray]:

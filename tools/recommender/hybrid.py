@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tools.recommender.ease import EaseModel
+from tools.recommender.ranking_steps import candidate_rows, centroid_similarity, mmr_order, rule_boosts, with_pins
 from tools.recommender.rules import Rules
 from tools.results import LIKED_ITEMS, ScoredItem
 
@@ -63,40 +64,34 @@ class HybridRanker:
         means = np.array([item.rating_mean or 0.0 for item in items], dtype=np.float32)
         pop = np.log1p(counts) * np.clip(means - 2.5, 0.0, None)
         self.popularity = pop / pop.max() if pop.max() > 0 else pop
-        self._ease_cols = (
-            np.array([catalog.index_of(i) for i in ease.item_ids], dtype=np.int64) if ease is not None else None
-        )
+        # The weights' items that are in the catalog (a live update may have deleted some since training: they are
+        # never scored, so never shown) and their catalog rows.
+        self._ease_cols: np.ndarray | None = None
+        self._ease_known: np.ndarray | None = None
+        if ease is not None:
+            rows = [(n, catalog.position(i)) for n, i in enumerate(ease.item_ids)]
+            present = [(n, row) for n, row in rows if row is not None]
+            self._ease_known = np.array([n for n, _ in present], dtype=np.int64)
+            self._ease_cols = np.array([row for _, row in present], dtype=np.int64)
 
     # ---- score parts -------------------------------------------------------------------------
     def collaborative(self, history: dict[str, float]) -> tuple[np.ndarray, list[str], np.ndarray]:
         """Catalog-aligned EASE scores, the history items used, and their per-item contributions."""
         scores = np.zeros(self.catalog.count(), dtype=np.float32)
-        if self.ease is None or self._ease_cols is None or not history:
+        if self.ease is None or self._ease_cols is None or self._ease_known is None or not history:
             return scores, [], np.zeros((0, 0), dtype=np.float32)
         used, contributions = self.ease.contributions(history)
         if used:
-            scores[self._ease_cols] = contributions.sum(axis=0)
+            scores[self._ease_cols] = contributions.sum(axis=0)[self._ease_known]
         return scores, used, contributions
 
     def content(self, history: dict[str, float]) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
-        liked = [i for i in history if self.catalog.get(i) is not None]
-        if not liked:
-            return np.zeros(self.catalog.count(), dtype=np.float32), None, []
-        vectors = self.catalog.vectors(liked)
-        weights = np.array([history[i] for i in liked], dtype=np.float32)[:, None]
-        profile = (vectors * weights).sum(axis=0)
-        norm = float(np.linalg.norm(profile))
-        profile = profile / norm if norm else profile
-        return self.catalog.matrix @ profile, vectors, liked
+        return centroid_similarity(self.catalog, history)
 
     # ---- ranking -----------------------------------------------------------------------------
     def rank(self, request: RankRequest) -> list[ScoredItem]:
         w = self.weights
-        keep = request.keep.copy()
-        for item_id in list(request.history) + sorted(self.rules.excluded):
-            index = self.catalog.position(item_id)
-            if index is not None:
-                keep[index] = False
+        keep = candidate_rows(self.catalog, request.keep, request.history, self.rules)
         candidates = np.flatnonzero(keep)
         if candidates.size == 0:
             return []
@@ -111,17 +106,11 @@ class HybridRanker:
             query = self.catalog.matrix @ request.query_vector
             score = score + w.query * query
         score = score + w.popularity * (3.0 if not request.history else 1.0) * self.popularity
-        boosts = np.zeros_like(score)
-        for boost in self.rules.boosts:
-            for item_id in boost.item_ids:
-                index = self.catalog.position(item_id)
-                if index is not None:
-                    boosts[index] += boost.weight
+        boosts = rule_boosts(self.catalog, self.rules)
         score = score + boosts
         pool = candidates[np.argsort(-score[candidates], kind="stable")[: max(POOL, request.k * 4)]]
         chosen = self._mmr(pool, score, request.k) if request.diversify else list(pool[: request.k])
-        pinned = [p for p in (self.catalog.position(i) for i in self.rules.pinned) if p is not None and keep[p]]
-        chosen = [*pinned, *[c for c in chosen if c not in pinned]][: request.k]
+        chosen, pinned = with_pins(self.catalog, self.rules, keep, chosen, request.k)
         if not request.provenance:
             return [ScoredItem(self.catalog.items()[i], float(score[i])) for i in chosen]
         parts = {"collab": collab, "collab_n": collab_n, "content": content, "query": query, "boosts": boosts}
@@ -133,23 +122,7 @@ class HybridRanker:
         ]
 
     def _mmr(self, pool: np.ndarray, score: np.ndarray, k: int) -> list[int]:
-        """Maximal marginal relevance: trade relevance for novelty against the items already chosen."""
-        lam = self.weights.mmr_lambda
-        vectors = self.catalog.matrix[pool]
-        relevance = score[pool]
-        spread = float(relevance.max() - relevance.min()) or 1.0
-        relevance = (relevance - relevance.min()) / spread
-        chosen: list[int] = []
-        max_sim = np.full(len(pool), -np.inf, dtype=np.float32)
-        available = np.ones(len(pool), dtype=bool)
-        for _ in range(min(k, len(pool))):
-            penalty = np.where(np.isfinite(max_sim), max_sim, 0.0)
-            value = np.where(available, lam * relevance - (1.0 - lam) * penalty, -np.inf)
-            best = int(np.argmax(value))
-            chosen.append(int(pool[best]))
-            available[best] = False
-            max_sim = np.maximum(max_sim, vectors @ vectors[best])
-        return chosen
+        return mmr_order(self.catalog.matrix, pool, score, k, self.weights.mmr_lambda)
 
     def _explain(
         self,
@@ -173,9 +146,9 @@ class HybridRanker:
                 if column[j] <= 0:
                     break
                 source = self.catalog.get(used[j])
-                liked.append(
-                    {"item_id": used[j], "title": source.label if source else used[j], "contribution": float(column[j])}
-                )
+                if source is None:  # deleted from the catalog since: it still counts, but is never named
+                    continue
+                liked.append({"item_id": used[j], "title": source.label, "contribution": float(column[j])})
             listed = sum(entry["contribution"] for entry in liked)
             provenance["collaborative"] = float(column.sum())
             provenance["collaborative_rest"] = float(column.sum()) - listed

@@ -10,7 +10,7 @@ from typing import Any
 from store.catalog import CatalogStore
 from store.history import HistoryStore
 from store.movielens import load_ratings
-from tools.recommender.ease import EaseModel, positive_interactions
+from tools.recommender.ease import EaseModel
 
 DEFAULT_LAMBDA = 120.0
 
@@ -32,19 +32,23 @@ def train_recommender(
     force: bool = False,
     only_if_missing: bool = False,
 ) -> dict[str, Any]:
-    """Train EASE^R on the positive interactions in the history store and save the weights.
+    """Train EASE^R on the history store's positive preferences and save the weights.
 
-    Skipped when the stored weights were trained on the same history, catalog size and λ (unless `force`),
-    or, with `only_if_missing`, whenever weights exist at all (the demo build).
+    The matrix entries are the preference strengths under the history's event weights (`store.event_weights`):
+    a like or a purchase 1.0, a rating of 4 0.8, an add-to-cart 0.6 ... (`HistoryStore.training_preferences`).
+    Skipped when the stored weights were trained on the same history, catalog size, λ and event weights (unless
+    `force`), or, with `only_if_missing`, whenever weights exist at all (the demo build).
     """
-    fingerprint = f"{history.fingerprint()}:{catalog.count()}:{lam}"
+    fingerprint = f"{history.fingerprint()}:{catalog.count()}:{lam}:w{history.weights.digest()}"
     stored = EaseModel.stored_fingerprint(models_dir)
     if not force and (stored == fingerprint or (only_if_missing and stored is not None)):
         return {"skipped": True, "fingerprint": stored}
     started = time.perf_counter()
-    users, items, signals, ratings = history.training_events()
-    pos_users, pos_items = positive_interactions(users, items, signals, ratings)
-    model = EaseModel.train(pos_users, pos_items, [i.item_id for i in catalog.items()], lam, fingerprint)
+    pos_users, pos_items, strengths = history.training_preferences()
+    if len(pos_users) == 0:  # nothing to learn from (yet): the recommender stays content + popularity
+        return {"skipped": True, "reason": "no positive interactions in the history", "positives": 0}
+    candidates = [i.item_id for i in catalog.items()]
+    model = EaseModel.train(pos_users, pos_items, candidates, lam, fingerprint, values=strengths)
     model.save(models_dir)
     return {
         "skipped": False,

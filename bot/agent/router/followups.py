@@ -17,12 +17,14 @@ def referenced_item(slots: Slots, state: DialogueState, *, pronoun: bool) -> Ite
     items = state.last_items
     if not items:
         return None
+    chosen: ItemView | None = None
     if slots.ordinal is not None:
         index = len(items) - 1 if slots.ordinal < 0 else slots.ordinal - 1
-        return items[index] if 0 <= index < len(items) else None
-    if pronoun and slots.has("singular_ref"):
-        return items[0]
-    return None
+        chosen = items[index] if 0 <= index < len(items) else None
+    elif pronoun and slots.has("singular_ref"):
+        chosen = items[0]
+    # an item deleted from the catalog since it was listed is no longer there to point at
+    return None if chosen is None or chosen.item_id in state.withdrawn else chosen
 
 
 def _add_all(target: list[str], values: list[str]) -> list[str]:
@@ -46,7 +48,21 @@ def merge(arguments: dict[str, Any], slots: Slots) -> dict[str, Any]:
         out["min_rating"] = slots.min_rating
     if slots.k is not None:
         out["k"] = slots.k
+    for key, given in slots.facet_arguments().items():
+        if given:
+            out[key] = {**(out.get(key) or {}), **given}
     return out
+
+
+def like_shown(state: DialogueState, slots: Slots) -> dict[str, Any] | None:
+    """ "more like those": recommend arguments with the stated likes (else the first shown items) as likes and this
+    message's own constraints kept ("more like those but by Stephen King"); None when there is nothing to be like."""
+    likes = list(state.stated_likes) or [i.item_id for i in state.last_items if i.item_id not in state.withdrawn][:3]
+    if not likes:
+        return None
+    arguments: dict[str, Any] = {"likes": likes, "exclude_ids": list(state.shown_ids), "genres": slots.genres}
+    arguments.update(exclude_genres=slots.exclude_genres, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
+    return {**arguments, **slots.facet_arguments()}
 
 
 def shift_years(arguments: dict[str, Any], items: list[ItemView], *, older: bool) -> dict[str, Any]:
@@ -60,6 +76,17 @@ def shift_years(arguments: dict[str, Any], items: list[ItemView], *, older: bool
     else:
         out["year_from"], out["year_to"] = max(years) + 1, None
     return out
+
+
+def relative_years(slots: Slots, years: list[int]) -> dict[str, int]:
+    """ "something older than Carrie": before the named items' years ("newer": after), unless years were said."""
+    if not years or slots.year_from is not None or slots.year_to is not None:
+        return {}
+    if slots.has("older"):
+        return {"year_to": min(years) - 1}
+    if slots.has("newer"):
+        return {"year_from": max(years) + 1}
+    return {}
 
 
 def as_list_call(last: PlannedCall) -> PlannedCall:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,8 @@ MAX_EMBED_CHARS = 1000
 class IntentClassifier:
     """Scores a message against every intent: mean cosine of its TOP_K nearest examples of that intent."""
 
-    def __init__(self, embedder: Embedder, path: Path) -> None:
+    def __init__(self, embedder: Embedder, path: Path, adapt: Callable[[str, str], str | None] | None = None) -> None:
+        """adapt(intent, example): the example in the catalog's words, or None to leave it out."""
         data = load_yaml(path)
         intents = data.get("intents")
         if not isinstance(intents, dict) or not intents:
@@ -30,8 +32,9 @@ class IntentClassifier:
         for intent, examples in intents.items():
             if not isinstance(examples, list) or not examples or not all(isinstance(e, str) for e in examples):
                 raise LexiconError(f"{path}: intents.{intent} must be a non-empty list of strings")
-            texts.extend(examples)
-            labels.extend([intent] * len(examples))
+            kept = [e for e in (adapt(intent, e) if adapt else e for e in examples) if e]
+            texts.extend(kept)
+            labels.extend([intent] * len(kept))
         self.embedder = embedder
         self.intents: tuple[str, ...] = tuple(intents)
         self._labels = np.array(labels)

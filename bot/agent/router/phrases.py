@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.agent.router.categories import category_phrases, genre_mapping
 
 MAX_PARSE_CHARS = 2000
 _TOKEN = re.compile(r"#\d+|[^\W_]+(?:['-][^\W_]+)*|[.,;:!?()\"\[\]<>/]")
@@ -135,10 +137,22 @@ def load_yaml(path: Path) -> Mapping[str, Any]:
 
 
 class Lexicon:
-    """All cue phrases of cues.yaml and genres.yaml, as matchers and values."""
+    """All cue phrases of cues.yaml and genres.yaml, as matchers and values.
 
-    def __init__(self, lexicon_dir: Path | None = None) -> None:
+    For one catalog: `categories` are its category names (the genre lexicon then names only those, plus each
+    category's own name: bot.agent.router.categories); `additions` are more phrases for cue lists of CUE_LISTS, for
+    one group of a grouped cue ("feedback.seen", "question.people") and for "stopwords" (the catalog's item nouns:
+    bot.agent.router.catalog_words; its people facet: bot.agent.router.facet_slots)."""
+
+    def __init__(
+        self,
+        lexicon_dir: Path | None = None,
+        *,
+        categories: Sequence[str] | None = None,
+        additions: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         folder = lexicon_dir or LEXICON_DIR
+        extra = additions or {}
         cues = load_yaml(folder / "cues.yaml")
         genres = load_yaml(folder / "genres.yaml")
         self.folder = folder
@@ -150,23 +164,34 @@ class Lexicon:
             return cues[key]
 
         def plain(key: str) -> PhraseMatcher:
-            return PhraseMatcher((p, key) for p in _strings(get(key), f"{cue_file}: {key}"))
+            return PhraseMatcher((p, key) for p in [*_strings(get(key), f"{cue_file}: {key}"), *extra.get(key, ())])
 
         def grouped(key: str, data: Mapping[str, Any] | None = None, file: str = cue_file) -> PhraseMatcher:
             groups = _mapping(data if data is not None else get(key), f"{file}: {key}")
             return PhraseMatcher(
-                (p, label) for label, phrases in groups.items() for p in _strings(phrases, f"{file}: {key}.{label}")
+                (p, label)
+                for label, phrases in groups.items()
+                for p in [*_strings(phrases, f"{file}: {key}.{label}"), *extra.get(f"{key}.{label}", ())]
             )
 
         genre_file = str(folder / "genres.yaml")
-        self.genre_names: tuple[str, ...] = tuple(_mapping(genres.get("genres"), f"{genre_file}: genres"))
+        groups = {
+            str(name): _strings(phrases, f"{genre_file}: genres.{name}")
+            for name, phrases in _mapping(genres.get("genres"), f"{genre_file}: genres").items()
+        }
         genre_table: dict[str, list[str]] = {}
-        for name, phrases in _mapping(genres.get("genres"), f"{genre_file}: genres").items():
-            for phrase in _strings(phrases, f"{genre_file}: genres.{name}"):
-                genre_table.setdefault(phrase, []).append(str(name))
+        for name, phrases in groups.items():
+            for phrase in phrases:
+                genre_table.setdefault(phrase, []).append(name)
+        comparatives = _mapping(genres.get("comparatives", {}), f"{genre_file}: comparatives")
+        if categories is not None:
+            genre_table = category_phrases(groups, categories)
+            named = genre_mapping(groups, categories)
+            comparatives = {named[g][0]: v for g, v in comparatives.items() if g in named}
+        self.genre_names: tuple[str, ...] = tuple(dict.fromkeys(n for names in genre_table.values() for n in names))
         # a phrase may name several genres ("romcom" -> Comedy + Romance): values are tuples
         self.genres = PhraseMatcher((p, tuple(names)) for p, names in genre_table.items())
-        self.comparatives = grouped("comparatives", genres.get("comparatives", {}), genre_file)
+        self.comparatives = grouped("comparatives", comparatives, genre_file)
         self.negation = plain("negation")
         self.feedback = grouped("feedback")
         self.question = grouped("question")
@@ -189,7 +214,8 @@ class Lexicon:
         self.old_before = int(get("old_before"))
         self.intent_cue_boost = float(get("intent_cue_boost"))
         self.foreign_share = float(get("foreign_share"))
-        self.stopwords = frozenset(phrase_key(" ".join(_strings(get("stopwords"), f"{cue_file}: stopwords"))))
+        stopwords = [*_strings(get("stopwords"), f"{cue_file}: stopwords"), *extra.get("stopwords", ())]
+        self.stopwords = frozenset(phrase_key(" ".join(stopwords)))
         vocab: set[str] = set()
         for matcher in (self.genres, self.comparatives, self.negation, self.feedback, self.question, self.channel):
             vocab |= matcher.words

@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.agent.decision import TOP_ITEM, Decision, DialogueState, PlannedCall
-from bot.agent.router.followups import referenced_item, rerun
+from bot.agent.router.catalog_words import CatalogWords
+from bot.agent.router.facet_slots import FacetSpotter, people_question_cues
+from bot.agent.router.followups import like_shown, referenced_item, relative_years, rerun
 from bot.agent.router.intents import IntentClassifier
 from bot.agent.router.phrases import LEXICON_DIR, Lexicon, Token, clean, tokenize
 from bot.agent.router.slots import Slots, described_search, description, extract, free_text, residual
 from bot.agent.router.targets import slot_view, target_of
-from bot.agent.router.title_spotter import TitleHit, TitleSpotter, title_of
+from bot.agent.router.title_spotter import TitleHit, TitleSpotter, items_of, title_of, whole_title
+from store.catalog import CatalogStore
+from store.catalog_profile import CatalogProfile, shipped_profile
 from store.embedder import Embedder
 from store.items import CatalogItem
 from tools.names import Intent, ToolName
@@ -26,14 +30,7 @@ from tools.registry import ToolRegistry, default_tools
 RULE_CONFIDENCE = 0.9
 MIN_INTENT_SCORE = 0.3
 FOREIGN_SHARE = 0.5
-
-
-def _catalog_items(titles: Any) -> list[CatalogItem]:
-    items = getattr(titles, "items", None)
-    items = items() if callable(items) else items
-    if items is None:
-        raise TypeError("Router needs the catalog items: pass items=... or a TitleIndex with an .items attribute")
-    return list(items)
+DEFAULT_PROFILE = "film"  # the profile of a router built from items alone (the demo's)
 
 
 class Router:
@@ -47,13 +44,22 @@ class Router:
         *,
         items: Sequence[CatalogItem] | None = None,
         tools: ToolRegistry | None = None,
+        store: CatalogStore | None = None,
+        profile: CatalogProfile | None = None,
     ) -> None:
+        """store: the catalog (its items, profile, categories and facet values); else items (or titles.items)
+        with `profile` (the film demo's by default) and no facets."""
         folder = lexicon_dir or LEXICON_DIR
-        catalog = list(items) if items is not None else _catalog_items(titles)
+        catalog = store.items() if store is not None else list(items) if items is not None else items_of(titles)
+        profile = store.profile if store is not None else profile or shipped_profile(DEFAULT_PROFILE)
         self.titles = titles
         self.tools = tools or default_tools()
-        self.lexicon = Lexicon(folder)
-        self.classifier = IntentClassifier(embedder, folder / "intents.yaml")
+        self.words = CatalogWords(profile, folder)
+        categories = sorted({g for item in catalog for g in item.genres})
+        additions = {**self.words.additions(), **people_question_cues(profile, folder)}
+        self.lexicon = Lexicon(folder, categories=categories, additions=additions)
+        self.classifier = IntentClassifier(embedder, folder / "intents.yaml", self.words.adapt_example)
+        self.facets = FacetSpotter(profile, store.facets if store is not None else None, self.lexicon)
         self.spotter = TitleSpotter(catalog, self.lexicon)
         years = [i.year for i in catalog if i.year]
         self.year_bounds = (min(years, default=1900), max(years, default=2030))
@@ -71,7 +77,11 @@ class Router:
         if not words:
             return Decision(Intent.SMALLTALK, 0.1, slots={"empty": True})
         slots = extract(cleaned, tokens, self.lexicon, self.year_bounds)
-        hits = self.spotter.spot(cleaned, tokens)
+        facets = self.facets.find(cleaned, tokens)
+        slots.facets, slots.min_values, slots.max_values = facets.values, facets.min_values, facets.max_values
+        slots.consumed.update(facets.spans)
+        # "books by Stephen King": a facet value is not a title ("King")
+        hits = [h for h in self.spotter.spot(cleaned, tokens) if not facets.spans.intersection(range(h.start, h.end))]
         other_script = sum(1 for t in words if not t.norm.isascii()) / len(words)
         foreign = sum(m.end - m.start for m in slots.cues.get("foreign_words", [])) / len(words)
         if (other_script > FOREIGN_SHARE or foreign >= self.lexicon.foreign_share) and not hits:
@@ -98,7 +108,18 @@ class Router:
         scores: dict[str, float],
         state: DialogueState,
     ) -> Decision:
+        named = whole_title(tokens, hits)
+        if named is not None:  # a message that is just a title asks for that item: a title search shows it first
+            call = self._call(ToolName.SEARCH_CATALOG, {"query": title_of(named), "k": slots.k})
+            return Decision(Intent.SEARCH, RULE_CONFIDENCE, [call])
         top = max(scores, key=lambda k: scores[k])
+        in_catalog = self.words.names_items(tokens) or slots.has_facets
+        # "a fantasy novel with dragons" (books), "mugs under 20 euros" (a shop): the catalog's nouns and facets
+        if top == "out_of_scope" and in_catalog:
+            top = max(("recommend", "search"), key=lambda k: scores[k])
+        # "can you book me a table for two?": the catalog's noun as a verb, and nothing else about the catalog
+        elif self.words.noun_as_verb(tokens) and not (in_catalog or hits or slots.has_filters or slots.feedback):
+            top = "out_of_scope"
         if hits and top == "profile":
             top = max((k for k in scores if k != "profile"), key=lambda k: scores[k])
         feedback = self._feedback(slots, hits, state)
@@ -128,7 +149,7 @@ class Router:
             return Decision(
                 Intent.SMALLTALK if top in ("smalltalk", "help") else Intent.OUT_OF_SCOPE, max(0.0, scores[top])
             )
-        if top in ("recommend", "search") or (slots.genres and top != "out_of_scope"):
+        if top in ("recommend", "search") or ((slots.genres or slots.has_facets) and top != "out_of_scope"):
             return self._list(top, tokens, slots, hits, min(1.0, max(scores[top], 0.5)))
         confidence = max(0.0, min(1.0, scores[top]))
         return Decision(Intent(top) if top in ("help", "smalltalk", "out_of_scope") else Intent.SMALLTALK, confidence)
@@ -155,6 +176,8 @@ class Router:
             # likes stated in chat are the user's taste: answer with recommendations at once (cold start)
             arguments: dict[str, Any] = {"genres": slots.genres, "exclude_genres": slots.exclude_genres}
             arguments.update(likes=targets, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
+            arguments.update(slots.facet_arguments())
+            arguments.update(relative_years(slots, [h.item.year for h in hits if h.item is not None and h.item.year]))
             calls.append(self._call(ToolName.RECOMMEND, arguments))
             return Decision(Intent.RECOMMEND, RULE_CONFIDENCE, calls)
         if ref is not None and signal in ("seen", "dislike", "like"):
@@ -204,26 +227,25 @@ class Router:
         cue_ends = {m.end for m in slots.cues.get("similar", [])}
         named = [h for h in hits if h.start in cue_ends or h.start - 1 in cue_ends]
         if named:
-            arguments: dict[str, Any] = {"item": title_of(named[0])}
-            arguments.update({"k": slots.k} if slots.k else {})
-            return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [PlannedCall(ToolName.SIMILAR_ITEMS, arguments)])
+            arguments: dict[str, Any] = {"item": title_of(named[0]), "k": slots.k, **slots.facet_arguments()}
+            return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.SIMILAR_ITEMS, arguments)])
         if not cue_ends and top != "similar":
             return None
+        plural = slots.has("plural_ref")
+        # "books by Agatha Christie" after a list: a new request with that constraint, whatever the intent model says
+        if not (cue_ends or plural or slots.ordinal is not None) and slots.has_filters:
+            return None
         ref = referenced_item(slots, state, pronoun=False)
-        if ref is None and len(state.last_items) == 1 and not slots.has("plural_ref"):
-            ref = state.last_items[0]
+        listed = [i for i in state.last_items if i.item_id not in state.withdrawn]
+        if ref is None and len(state.last_items) == 1 and listed and not plural:
+            ref = listed[0]
         if ref is not None:
             return Decision(
                 Intent.SIMILAR, RULE_CONFIDENCE, [PlannedCall(ToolName.SIMILAR_ITEMS, {"item": ref.item_id})]
             )
-        if slots.has("plural_ref") or (top == "similar" and state.last_items and not hits):
-            likes = list(state.stated_likes) or [i.item_id for i in state.last_items[:3]]
-            arguments = {"likes": likes, "exclude_ids": list(state.shown_ids), "genres": slots.genres}
-            return Decision(
-                Intent.SIMILAR,
-                RULE_CONFIDENCE,
-                [self._call(ToolName.RECOMMEND, arguments)],
-            )
+        more_like = like_shown(state, slots) if plural or (top == "similar" and state.last_items and not hits) else None
+        if more_like is not None:
+            return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.RECOMMEND, more_like)])
         if top == "similar" or hits:
             target = target_of(self.spotter, cleaned, tokens, slots, hits, state)
             if target is not None:
@@ -263,19 +285,13 @@ class Router:
             "year_from": slots.year_from,
             "year_to": slots.year_to,
             "k": slots.k,
+            **slots.facet_arguments(),
+            **relative_years(slots, [h.item.year for h in hits if h.item is not None and h.item.year]),
         }
         described = description(tokens, slots)
         if described or (top == "search" and query):
             arguments.update(query=described or query, min_rating=slots.min_rating)
-            return Decision(
-                Intent.SEARCH,
-                confidence,
-                [self._call(ToolName.SEARCH_CATALOG, arguments)],
-            )
+            return Decision(Intent.SEARCH, confidence, [self._call(ToolName.SEARCH_CATALOG, arguments)])
         likes = [title_of(h) for h in hits if h.item]
         arguments.update(query=query, likes=likes)
-        return Decision(
-            Intent.RECOMMEND,
-            confidence,
-            [self._call(ToolName.RECOMMEND, arguments)],
-        )
+        return Decision(Intent.RECOMMEND, confidence, [self._call(ToolName.RECOMMEND, arguments)])

@@ -31,6 +31,9 @@ class Slots:
     tone: str | None = None
     audience: str | None = None
     ordinal: int | None = None
+    facets: dict[str, list[str]] = field(default_factory=dict)  # the catalog profile's facets (router/facet_slots.py)
+    min_values: dict[str, float] = field(default_factory=dict)
+    max_values: dict[str, float] = field(default_factory=dict)
     cues: dict[str, list[Match]] = field(default_factory=dict)
     consumed: set[int] = field(default_factory=set)
 
@@ -42,8 +45,17 @@ class Slots:
         return found[0] if found else None
 
     @property
+    def has_facets(self) -> bool:
+        return bool(self.facets or self.min_values or self.max_values)
+
+    @property
     def has_filters(self) -> bool:
-        return bool(self.genres or self.exclude_genres or self.year_from or self.year_to or self.min_rating)
+        dates = self.year_from or self.year_to
+        return bool(self.genres or self.exclude_genres or dates or self.min_rating or self.has_facets)
+
+    def facet_arguments(self) -> dict[str, dict[str, list[str]] | dict[str, float]]:
+        """The facet arguments of a list tool call (empty ones are dropped by the registry)."""
+        return {"facets": self.facets, "min_values": self.min_values, "max_values": self.max_values}
 
 
 def _add(target: list[str], value: str) -> None:

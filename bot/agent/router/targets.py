@@ -26,8 +26,9 @@ def slot_view(slots: Slots, hits: list[TitleHit]) -> dict[str, Any]:
         "tone": slots.tone,
         "audience": slots.audience,
         "ordinal": slots.ordinal,
+        **slots.facet_arguments(),
     }
-    return {k: v for k, v in view.items() if v not in (None, [])}
+    return {k: v for k, v in view.items() if v not in (None, [], {})}
 
 
 def fuzzy_title(spotter: TitleSpotter, cleaned: str, tokens: list[Token], slots: Slots) -> TitleHit | None:

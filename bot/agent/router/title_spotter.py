@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -44,12 +45,32 @@ def _keys(item: CatalogItem) -> tuple[list[tuple[str, ...]], list[tuple[str, ...
     return [k for k in keys if k and len(k) <= MAX_TITLE_TOKENS], prefixes
 
 
+def items_of(titles: Any) -> list[CatalogItem]:
+    """The catalog items of a title index (its .items, a list or a method)."""
+    items = getattr(titles, "items", None)
+    items = items() if callable(items) else items
+    if items is None:
+        raise TypeError("Router needs the catalog items: pass items=... or a TitleIndex with an .items attribute")
+    return list(items)
+
+
 def title_of(hit: TitleHit) -> str:
     """How a spotted title is passed to tools: "Title (year)" without an alternative title, or the raw words."""
     if hit.item is None:
         return hit.raw
     main = hit.item.title.split(" (")[0]
     return f"{main} ({hit.item.year})" if hit.item.year else main
+
+
+def whole_title(tokens: Sequence[Token], hits: Sequence[TitleHit]) -> TitleHit | None:
+    """The catalog title a message consists of ("The Girl with the Dragon Tattoo", "The Godfather?"), if any."""
+    if len(hits) != 1 or hits[0].item is None:
+        return None
+    hit = hits[0]
+    before = [t.norm for t in tokens[: hit.start] if not t.is_break]
+    after = [t for t in tokens[hit.end :] if not t.is_break]
+    # the spotter may have taken "Godfather" without its leading "The"
+    return hit if not after and (not before or (len(before) == 1 and before[0] in _ARTICLES)) else None
 
 
 class TitleSpotter:

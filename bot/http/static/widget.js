@@ -1,7 +1,8 @@
 /* Concierge chat widget.
    Embed: <script src="https://HOST/widget.js" data-token="JWT"></script>
    (data-token optional: without it the visitor is anonymous, when the service allows it).
-   Plain JS, no dependencies, no CDN. All text is set with textContent, never parsed as HTML.
+   Plain JS, no dependencies, no CDN. All text is set with textContent, never parsed as HTML; a card's picture
+   and link (image_url, url) are set as DOM properties and only when they are http(s) URLs.
    The service answers only pages whose origin is in CONCIERGE_ALLOWED_ORIGINS (CORS). */
 (function () {
   "use strict";
@@ -43,7 +44,7 @@
   var form = el("form", "concierge-form");
   var input = el("input", "concierge-input");
   input.id = "concierge-input";
-  input.placeholder = "Ask for a film…";
+  input.placeholder = "Type a message…";  /* until the catalog's own words arrive (uiStrings below) */
   input.maxLength = 4000;
   input.autocomplete = "off";
   var send = el("button", "concierge-send", "Send");
@@ -56,9 +57,23 @@
   document.body.appendChild(panel);
   document.body.appendChild(bubble);
 
+  /* The widget's words come from the service, in the catalog's terms ("Ask for a book…"): GET /api/v1/ui-strings
+     (bot/http/ui_strings.py, the same strings as the chat UI; issue 16 adds a locale to the request). */
+  function uiStrings() {
+    fetch(base + "/api/v1/ui-strings")
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (words) {
+        if (!words) { return; }
+        if (words.placeholder) { input.placeholder = String(words.placeholder); }
+        if (words.open_chat) { bubble.setAttribute("aria-label", String(words.open_chat)); }
+      })
+      .catch(function () { /* the neutral words stay */ });
+  }
+  uiStrings();
+
   function toggle() {
     panel.hidden = !panel.hidden;
-    if (!panel.hidden) { input.focus(); }
+    if (!panel.hidden) { uiStrings(); input.focus(); }  /* again: the catalog may have been loading */
   }
   bubble.addEventListener("click", toggle);
   close.addEventListener("click", toggle);
@@ -97,13 +112,52 @@
       .then(function () { status.textContent = signal === "like" ? "liked" : (signal === "dislike" ? "disliked" : "seen"); })
       .catch(function (err) { status.textContent = err.message; });
   }
+  // Only absolute http(s) URLs become a src or href (the service drops others too): never javascript: or data:.
+  function httpUrl(value) {
+    if (typeof value !== "string" || !value || value.length > 2048 || /[\s"<>\\^`{|}]/.test(value)) { return null; }
+    try {
+      var url = new URL(value);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname ? url.href : null;
+    } catch (err) { return null; }
+  }
+  function priceText(item) {
+    if (typeof item.price !== "number" || !isFinite(item.price)) { return ""; }
+    return item.price.toFixed(2) + (item.currency ? " " + item.currency : "");
+  }
   function cards(items, after) {
     var box = el("div", "concierge-cards");
     items.forEach(function (item) {
       var card = el("div", "concierge-card");
-      card.appendChild(el("div", "concierge-title", item.title + (item.year ? " (" + item.year + ")" : "")));
-      card.appendChild(el("div", "concierge-genres", (item.genres || []).join(", ")));
-      card.appendChild(el("div", "concierge-reason", item.reason || ""));
+      var image = httpUrl(item.image_url);
+      if (image) {
+        var cover = el("img", "concierge-cover");
+        cover.loading = "lazy";
+        cover.decoding = "async";
+        cover.referrerPolicy = "no-referrer";
+        cover.width = 48;
+        cover.height = 72;
+        cover.alt = String(item.title);
+        cover.src = image;
+        card.appendChild(cover);
+      }
+      var body = el("div", "concierge-body");
+      card.appendChild(body);
+      var label = item.title + (item.year ? " (" + item.year + ")" : "");
+      var title = el("div", "concierge-title");
+      var link = httpUrl(item.url);
+      if (link) {
+        var anchor = el("a", "concierge-link", label);
+        anchor.href = link;
+        anchor.target = "_blank";
+        anchor.rel = "noopener noreferrer";
+        title.appendChild(anchor);
+      } else {
+        title.textContent = label;
+      }
+      body.appendChild(title);
+      body.appendChild(el("div", "concierge-genres", (item.genres || []).join(", ")));
+      if (priceText(item)) { body.appendChild(el("div", "concierge-price", priceText(item))); }
+      body.appendChild(el("div", "concierge-reason", item.reason || ""));
       var actions = el("div", "concierge-actions");
       var status = el("span", "concierge-mark", "");
       ["like", "dislike", "seen"].forEach(function (signal) {
@@ -113,7 +167,7 @@
         actions.appendChild(b);
       });
       actions.appendChild(status);
-      card.appendChild(actions);
+      body.appendChild(actions);
       box.appendChild(card);
     });
     log.insertBefore(box, after.nextSibling);
