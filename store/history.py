@@ -139,19 +139,14 @@ class HistoryStore(SqliteFile):
         return [Event(*row) for row in rows]
 
     def latest_signals(self, user_id: str) -> dict[str, Event]:
-        """The latest opinion per item of this user (a like after a dislike wins, and so on): likes, dislikes,
-        seen marks and ratings (the shop's too); views, clicks, carts and purchases are `interaction_strengths`."""
-        latest: dict[str, Event] = {}
-        for event in self.events(user_id):
-            if event.signal in SIGNALS:
-                latest[event.item_id] = event
-        return latest
+        """The latest like / dislike / seen / rating per item of this user (a like after a dislike wins)."""
+        return latest_opinions(self.events(user_id))
 
-    def interaction_strengths(self, user_id: str) -> dict[str, float]:
-        """Per item, how much the user's views, clicks, add-to-carts and purchases say they like it (0..1, the
-        event weights' noisy-OR); items with only zero-weight events are left out."""
+    def interaction_strengths(self, events: Sequence[Event]) -> dict[str, float]:
+        """Per item of these events (`events(user_id)`), how much the views, clicks, add-to-carts and purchases say
+        the user likes it (0..1, the event weights' noisy-OR); items with only zero-weight events are left out."""
         strengths: dict[str, list[float]] = {}
-        for event in self.events(user_id):
+        for event in events:
             if event.signal in IMPLICIT_KINDS:
                 strengths.setdefault(event.item_id, []).append(self.weights.strength(event.signal))
         combined = {item: self.weights.combine(parts) for item, parts in strengths.items()}
@@ -182,8 +177,9 @@ class HistoryStore(SqliteFile):
     def liked(self, user_id: str) -> dict[str, float]:
         """Items the user liked, with a weight on the rating scale (5 × `preference`): explicit like = 5, a rating
         counts as itself (from the weights' positive_from, 3.5), a purchase 5 × its weight, and so on."""
-        latest = self.latest_signals(user_id)
-        implicit = self.interaction_strengths(user_id)
+        events = self.events(user_id)  # one read for both kinds of evidence
+        latest = latest_opinions(events)
+        implicit = self.interaction_strengths(events)
         liked: dict[str, float] = {}
         for item in (*latest, *(i for i in implicit if i not in latest)):
             strength = self.preference(latest.get(item), implicit.get(item, 0.0))
@@ -293,3 +289,12 @@ class HistoryStore(SqliteFile):
             shop = self._conn.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM interactions").fetchone()
         base = f"{row[0]}:{row[1]}"
         return base if shop[0] == 0 and shop[1] == 0 else f"{base}:{shop[0]}:{shop[1]}"
+
+
+def latest_opinions(events: Sequence[Event]) -> dict[str, Event]:
+    """The latest like / dislike / seen / rating per item of these events (oldest first)."""
+    latest: dict[str, Event] = {}
+    for event in events:
+        if event.signal in SIGNALS:
+            latest[event.item_id] = event
+    return latest

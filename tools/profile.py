@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from store.event_weights import IMPLICIT_KINDS
-from store.history import Event
+from store.history import Event, latest_opinions
 from tools.context import ToolContext
 from tools.results import ToolResult
 
@@ -28,11 +28,12 @@ def _event_weight(signal: str, rating: float | None, mean: float) -> float:
     return float(rating or 0.0) - mean
 
 
-def _weighted_events(ctx: ToolContext, events: list[Event], mean: float) -> list[tuple[Event, float]]:
+def _weighted_events(
+    ctx: ToolContext, events: list[Event], latest: dict[str, Event], mean: float
+) -> list[tuple[Event, float]]:
     """Per item, the event that speaks for it and its weight: the latest opinion (like, dislike, rating), else the
     shop's interactions (views ... purchases) as LIKE_WEIGHT × their strength under the event weights."""
-    latest = ctx.history.latest_signals(ctx.user_id)
-    implicit = ctx.history.interaction_strengths(ctx.user_id)
+    implicit = ctx.history.interaction_strengths(events)
     last_action = {e.item_id: e for e in events if e.signal in IMPLICIT_KINDS}
     weighted = [
         (event, _event_weight(event.signal, event.rating, mean))
@@ -48,10 +49,10 @@ def _weighted_events(ctx: ToolContext, events: list[Event], mean: float) -> list
 
 def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
     events = ctx.history.events(ctx.user_id)
-    latest = ctx.history.latest_signals(ctx.user_id)
+    latest = latest_opinions(events)  # the one read of this user's history, shared by every step below
     ratings = [e.rating for e in latest.values() if e.signal == "rating" and e.rating is not None]
     mean = sum(ratings) / len(ratings) if ratings else 3.5
-    weighted = _weighted_events(ctx, events, mean)
+    weighted = _weighted_events(ctx, events, latest, mean)
     # Recency is measured within each kind of evidence: MovieLens-era ratings decay against the newest rating,
     # feedback given in chat (and the shop's events) against the newest of those, so one new like does not erase
     # a rating history.
