@@ -25,7 +25,14 @@ import numpy as np
 
 from store.catalog_profile import FacetKind
 from tools.recommender.hybrid import POOL, RankRequest
-from tools.recommender.ranking_steps import candidate_rows, centroid_similarity, mmr_order, rule_boosts, with_pins
+from tools.recommender.ranking_steps import (
+    candidate_rows,
+    centroid_similarity,
+    mmr_order,
+    nearest_liked,
+    rule_boosts,
+    with_pins,
+)
 from tools.recommender.rules import Rules
 from tools.results import LIKED_ITEMS, SHARED_FACETS, ScoredItem
 
@@ -184,14 +191,12 @@ class ContentRanker:
             "score_parts": {k: round(float(v[index]), 6) for k, v in parts.items()},
         }
         liked: list[dict[str, Any]] = []
-        if liked_vectors is not None and liked_ids:
-            sims = liked_vectors @ self.catalog.matrix[index]
-            best = int(np.argmax(sims))
-            source = self.catalog.get(liked_ids[best])
-            label = source.label if source else liked_ids[best]
-            provenance["content_similarity"] = {"to": label, "similarity": round(float(sims[best]), 4)}
-            if float(sims[best]) >= self.weights.similar_reason:
-                liked.append({"item_id": liked_ids[best], "title": label, "similarity": round(float(sims[best]), 4)})
+        nearest = nearest_liked(self.catalog, index, liked_vectors, liked_ids)
+        if nearest is not None:
+            item_id, label, similarity = nearest
+            provenance["content_similarity"] = {"to": label, "similarity": round(similarity, 4)}
+            if similarity >= self.weights.similar_reason:
+                liked.append({"item_id": item_id, "title": label, "similarity": round(similarity, 4)})
         provenance[LIKED_ITEMS] = liked
         provenance[SHARED_FACETS] = [label for label, rows in shared.items() if index in rows]
         provenance["matched_genres"] = [g for g in request.genres if g in item.genres]

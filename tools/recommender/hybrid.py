@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tools.recommender.ease import EaseModel
-from tools.recommender.ranking_steps import candidate_rows, centroid_similarity, mmr_order, rule_boosts, with_pins
+from tools.recommender.ranking_steps import (
+    candidate_rows,
+    centroid_similarity,
+    mmr_order,
+    nearest_liked,
+    rule_boosts,
+    with_pins,
+)
 from tools.recommender.rules import Rules
 from tools.results import LIKED_ITEMS, ScoredItem
 
@@ -153,14 +160,9 @@ class HybridRanker:
             provenance["collaborative"] = float(column.sum())
             provenance["collaborative_rest"] = float(column.sum()) - listed
         provenance[LIKED_ITEMS] = liked
-        if liked_vectors is not None and len(liked_ids):
-            sims = liked_vectors @ self.catalog.matrix[index]
-            anchor = int(np.argmax(sims))
-            source = self.catalog.get(liked_ids[anchor])
-            provenance["content_similarity"] = {
-                "to": source.label if source else liked_ids[anchor],
-                "similarity": round(float(sims[anchor]), 4),
-            }
+        nearest = nearest_liked(self.catalog, index, liked_vectors, liked_ids)
+        if nearest is not None:
+            provenance["content_similarity"] = {"to": nearest[1], "similarity": round(nearest[2], 4)}
         matched = [g for g in request.genres if g in item.genres]
         provenance["matched_genres"] = matched
         if request.query_text:

@@ -75,3 +75,16 @@ def mmr_order(matrix: np.ndarray, pool: np.ndarray, score: np.ndarray, k: int, l
         available[best] = False
         max_sim = np.maximum(max_sim, vectors @ vectors[best])
     return chosen
+
+
+def nearest_liked(
+    catalog: CatalogStore, index: int, liked_vectors: np.ndarray | None, liked_ids: list[str]
+) -> tuple[str, str, float] | None:
+    """The liked item most like the item at `index`: its id, its label (the id when it left the catalog) and the
+    cosine; None without liked items. What a reason's "Similar to X" and the provenance's content_similarity cite."""
+    if liked_vectors is None or not liked_ids:
+        return None
+    sims = liked_vectors @ catalog.matrix[index]
+    best = int(np.argmax(sims))
+    source = catalog.get(liked_ids[best])
+    return liked_ids[best], source.label if source else liked_ids[best], float(sims[best])
