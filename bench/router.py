@@ -3,7 +3,10 @@
 Prints per-intent precision / recall, a confusion table, slot accuracy (every expected slot of an utterance
 right) and route() latency (p50 / p95 over all utterances, after one warm-up pass), for each embedder.
 
-Run: .venv/bin/python bench/router.py [--only minilm|hashing] [--errors]
+With --language zh (es, fr, de, or all): the labelled set of that language (tests/data/router_<code>.yaml), each
+message glossed into English first (bot/agent/router/multilingual.py), with the real MiniLM; a table per language.
+
+Run: .venv/bin/python bench/router.py [--only minilm|hashing] [--errors] [--language zh|es|fr|de|all]
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import yaml
 
 from bot.agent.decision import Decision, DialogueState, PlannedCall
 from bot.agent.events import ItemView
+from bot.agent.router.gloss import shipped_gloss_languages
+from bot.agent.router.multilingual import MultilingualRouter
 from bot.agent.router.routing import Router
 from store.embedder import Embedder, HashingEmbedder, MiniLMEmbedder
 from store.movielens import load_demo_items
@@ -70,8 +75,14 @@ def _state(spec: dict[str, Any]) -> DialogueState:
     return DialogueState(last_items=items, last_calls=[call], shown_ids=[i.item_id for i in items])
 
 
-def load_cases(path: Path = LABELLED) -> list[Case]:
-    """The labelled utterances; a bad entry raises ValueError naming the file and the entry."""
+def labelled_path(language: str) -> Path:
+    """The labelled set of a language: router_labelled.yaml for English, router_<code>.yaml for the others."""
+    return LABELLED if language == "en" else LABELLED.with_name(f"router_{language}.yaml")
+
+
+def load_cases(path: Path = LABELLED, language: str = "en") -> list[Case]:
+    """The labelled utterances (their states in `language`); a bad entry raises ValueError naming the file and
+    the entry."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     states = {name: spec for name, spec in (data.get("states") or {}).items()}
     cases = []
@@ -83,6 +94,7 @@ def load_cases(path: Path = LABELLED) -> list[Case]:
         if state_name is not None and state_name not in states:
             raise ValueError(f"{path}: utterance #{n} names unknown state {state_name!r}")
         state = _state(states[state_name]) if state_name else DialogueState()
+        state.language = language
         expected = {k: v for k, v in entry.items() if k in (*SLOT_KEYS, "tools")}
         cases.append(Case(entry["text"], entry["intent"], state, expected))
     return cases
@@ -118,7 +130,7 @@ def slot_problems(case: Case, decision: Decision) -> list[str]:
     return problems
 
 
-def evaluate(router: Router, cases: list[Case]) -> Report:
+def evaluate(router: Router | MultilingualRouter, cases: list[Case]) -> Report:
     """Route every case once (timed) and compare."""
     report = Report()
     for case in cases:
@@ -130,7 +142,10 @@ def evaluate(router: Router, cases: list[Case]) -> Report:
         report.slot_ok.append(not problems)
         if decision.intent != case.intent or problems:
             calls = ", ".join(f"{c.tool}({c.arguments})" for c in decision.calls)
-            report.errors.append(f"{case.text[:70]!r}: want {case.intent}, got {decision.intent} {problems} [{calls}]")
+            glossed = f" (glossed: {decision.slots['glossed']!r})" if "glossed" in decision.slots else ""
+            report.errors.append(
+                f"{case.text[:70]!r}{glossed}: want {case.intent}, got {decision.intent} {problems} [{calls}]"
+            )
     return report
 
 
@@ -167,6 +182,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["minilm", "hashing"])
     parser.add_argument("--errors", action="store_true", help="list misrouted utterances")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
+    parser.add_argument("--language", help="a language's labelled set, glossed (zh, es, fr, de), or all of them")
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -175,6 +191,8 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     items = load_demo_items(ROOT / "data")
+    if args.language:
+        return languages_report(items, args.language, args.errors)
     cases = load_cases()
     embedders: dict[str, Embedder] = {}
     if args.only in (None, "hashing"):
@@ -195,6 +213,24 @@ def main() -> int:
         embed_ms.sort()
         p95 = embed_ms[min(len(embed_ms) - 1, int(0.95 * len(embed_ms)))]
         print(f"of which one message embedding alone: p50 {statistics.median(embed_ms):.1f} ms, p95 {p95:.1f} ms")
+    return 0
+
+
+def languages_report(items: list[Any], language: str, show_errors: bool) -> int:
+    """Each language's labelled set through the multilingual router (real MiniLM), and a summary table."""
+    codes = list(shipped_gloss_languages()) if language == "all" else [language]
+    english = Router(MiniLMEmbedder(), None, items=items)
+    rows = []
+    for code in codes:
+        router = MultilingualRouter.for_languages(english, [code], items)
+        cases = load_cases(labelled_path(code), code)
+        evaluate(router, cases)  # warm-up (jieba's dictionary)
+        report = evaluate(router, cases)
+        print_report(f"{code} (glossed)", report, show_errors)
+        rows.append((code, len(cases), report.accuracy, report.slot_accuracy))
+    print(f"\n{'language':8} {'n':>4} {'intent':>7} {'slots':>7}")
+    for code, n, intent, slots in rows:
+        print(f"{code:8} {n:4d} {intent:7.3f} {slots:7.3f}")
     return 0
 
 

@@ -51,11 +51,13 @@ class ChatBackend(Protocol):
         reply_mode: ReplyMode | None = None,
         max_items: int | None = None,
         history: Sequence[Message] | None = None,
+        language: str | None = None,
     ) -> Iterator[TurnEvent]:
         """Run one turn; yields events and ends with TurnDone.
 
         session_id None = a fresh session is created (its id is in TurnDone.result.session_id).
         history: earlier messages supplied by the caller (OpenAI-compatible endpoint) instead of a stored session.
+        language: the reply language asked for (UnsupportedLanguage when it has none); None = detected.
         Raises SessionNotFound for a session of another user.
         """
         ...

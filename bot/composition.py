@@ -13,15 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.agent.loop import AgentLoop
+from bot.agent.language import LanguageSupport
+from bot.agent.loop import AgentLoop, RouterLike
 from bot.agent.native_planner import NativePlanner
 from bot.agent.replies import ReplyWriter
+from bot.agent.router.multilingual import MultilingualRouter
 from bot.agent.router.routing import Router
 from bot.agent.toolbox import Toolbox
 from bot.config import Settings
 from bot.guard import check_copy
-from bot.llm.factory import build_chat_model
+from bot.llm.factory import build_chat_model, copy_drafts_for, llm_languages_for, planner_for
 from prompts import Prompts
+from prompts.locale import Locale, shipped_locales
 from store.catalog import CatalogStore
 from store.catalog_update import CatalogUpdate, UpdateSummary, apply_update
 from store.catalog_watch import CatalogWatch
@@ -39,8 +42,7 @@ from tools.titles import TitleIndex
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# Parts built from the catalog snapshot: rebuilt when a new catalog goes live.
-CATALOG_DERIVED = ("catalog", "titles", "recommender", "router", "loop")
+CATALOG_DERIVED = ("catalog", "titles", "recommender", "router", "loop")  # rebuilt when a new catalog goes live
 
 
 @dataclass(slots=True)
@@ -52,7 +54,7 @@ class Overrides:
     history: HistoryStore | None = None
     recommender: Recommender | None = None
     titles: TitleIndex | None = None
-    router: Router | None = None
+    router: RouterLike | None = None
     llm: ChatModel | None = None
     tools: ToolRegistry | None = None
     canary: str = ""
@@ -83,9 +85,8 @@ class Components:
             return self._built[name]
 
     def check_catalog(self) -> None:
-        """Server mode: raise CatalogUnavailable while the Chroma server is unreachable; when another process has
-        ingested a new catalog or updated the live one (store/catalog_update.py) since the snapshot was loaded, drop
-        the snapshot and what was built from it (rebuilt on next use, from the new version)."""
+        """Server mode: CatalogUnavailable while Chroma is unreachable; when another process ingested or updated the
+        catalog since the snapshot was loaded, drop the snapshot and what was built from it (rebuilt on next use)."""
         if self.catalog_watch is None:
             return
         live = self.catalog_watch.live_version()
@@ -96,10 +97,10 @@ class Components:
                     self._built.pop(name, None)
 
     def claim_catalog_folder(self) -> None:
-        """The serving process of a local catalog folder claims it, so that only it writes it (store/folder_claim.py);
-        a no-op in server mode. When another service holds it already, this one refuses catalog updates."""
+        """Claim the served local catalog folder so only this process writes it (no-op in server mode; when another
+        service holds it, this one refuses catalog updates: store/folder_claim.py)."""
         if self.settings.chroma_url or self.folder_claim is not None:
-            return
+            return  # a server, or claimed already
         self.folder_claim = FolderClaim(self.settings.chroma)
         if not self.folder_claim.try_claim():
             log.warning("another process serves the catalog at %s: updates are refused here", self.settings.chroma_path)
@@ -125,15 +126,14 @@ class Components:
         return applied.summary
 
     def is_built(self, *names: str) -> bool:
-        """True when every named part has been built (used by readiness checks)."""
-        return all(name in self._built for name in names)
+        return all(name in self._built for name in names)  # every named part is built (readiness checks)
 
     @property
     def embedder(self) -> Embedder:
         def build() -> Embedder:
             if self.overrides.embedder is not None:
                 return self.overrides.embedder
-            return MiniLMEmbedder(self.settings.embed_dtype)
+            return MiniLMEmbedder(self.settings.embed_dtype, self.settings.embed_model)
 
         return self._once("embedder", build)
 
@@ -204,24 +204,25 @@ class Components:
         return self._once("toolbox", lambda: Toolbox(self.overrides.tools or default_tools()))
 
     @property
-    def router(self) -> Router:
-        def build() -> Router:
+    def languages(self) -> LanguageSupport:
+        return self._once("languages", lambda: LanguageSupport(self.settings.language_codes, shipped_locales()))
+
+    def llm_languages(self) -> tuple[str, ...]:
+        """The languages the LLM writes (Settings.llm_languages; auto = English for the embedded model)."""
+        return llm_languages_for(self.settings, self.overrides.llm, self.languages.codes)
+
+    @property
+    def router(self) -> RouterLike:
+        def build() -> RouterLike:
             if self.overrides.router is not None:
                 return self.overrides.router
-            return Router(self.embedder, self.titles, tools=self.toolbox.registry, store=self.catalog)
+            english = Router(self.embedder, self.titles, tools=self.toolbox.registry, store=self.catalog)
+            return MultilingualRouter.for_languages(english, self.languages.codes, self.catalog.items())
 
         return self._once("router", build)
 
-    def planner_for_backend(self) -> str:
-        """The planner to use: the setting, or by the backend's capability when it is auto."""
-        if self.settings.planner != "auto":
-            return self.settings.planner
-        if self.overrides.llm is not None:
-            return "native" if self.overrides.llm.supports_tools else "router"
-        uses_server = self.settings.llm_backend == "openai" or (
-            self.settings.llm_backend == "auto" and self.settings.llm_base_url
-        )
-        return "native" if uses_server else "router"
+    def planner_for_backend(self) -> str:  # the setting, or by the backend's capability when it is auto
+        return planner_for(self.settings, self.overrides.llm)
 
     @property
     def loop(self) -> AgentLoop:
@@ -234,6 +235,8 @@ class Components:
                 llm_max_tokens=self.settings.llm_max_tokens,
                 canary=self.overrides.canary,
                 describe_items=self.settings.llm_item_summaries,
+                llm_languages=self.llm_languages(),
+                language_of=self.languages.picker.language_of,
             )
             native = NativePlanner(
                 self.toolbox,
@@ -255,9 +258,9 @@ class Components:
         llm: ChatModel | None = None,
         stated_likes: list[str] | None = None,
         with_recommender: bool = True,
+        words: Locale | None = None,
     ) -> ToolContext:
-        """What a tool call of this user gets: the stores, the recommender (loading its weights is skipped for
-        commands that never recommend), the LLM if the turn may use one."""
+        """A tool call's dependencies: stores, recommender (not for commands that never recommend), LLM, words."""
         return ToolContext(
             catalog=self.catalog,
             history=self.history,
@@ -271,15 +274,12 @@ class Components:
             llm_timeout_s=self.settings.llm_timeout_s,
             copy_check=check_copy,
             copy_drafts=self.copy_drafts(),
+            words=words,
         )
 
     def copy_drafts(self) -> bool:
         """Whether the LLM drafts marketing copy (Settings.llm_copy; auto = only a served, capable model)."""
-        if self.settings.llm_copy != "auto":
-            return self.settings.llm_copy == "on"
-        if self.overrides.llm is not None:
-            return True
-        return self.planner_for_backend() == "native"
+        return copy_drafts_for(self.settings, self.overrides.llm)
 
     def retrain_recommender(self, *, force: bool = False) -> dict[str, Any]:
         """Retrain EASE^R when the history (events included) changed, and swap the new model into this process."""

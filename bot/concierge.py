@@ -14,6 +14,7 @@ from bot.backend import ConversationTooLong, SessionNotFound, Signal
 from bot.composition import Components, Overrides, build_components
 from bot.config import Settings
 from bot.ops.metrics import TurnMetrics
+from prompts.locale import Locale
 from store.catalog_profile import CatalogProfile
 from store.catalog_update import parse_update
 from store.chroma_client import CatalogUnavailable
@@ -73,6 +74,10 @@ class Concierge:
     def warm_up(self) -> None:
         """Load everything; on failure the reason is kept for unavailable_reason() and the error re-raised."""
         try:
+            # the language detector's models and jieba's dictionary load on first use: now, before ready, not in a
+            # user's turn
+            self.components.languages.picker.language_of("warm up")
+            getattr(self.components.router, "known_shares", lambda _: {})("热身 warm up")
             self.components.warm_up()
         except Exception as exc:
             self._warm_up_error = f"{type(exc).__name__}: {exc}"
@@ -100,10 +105,16 @@ class Concierge:
         return without_deleted_items(messages, self.components.catalog.get)
 
     def context(
-        self, user_id: str, role: Role, *, with_llm: bool, stated_likes: list[str] | None = None
+        self,
+        user_id: str,
+        role: Role,
+        *,
+        with_llm: bool,
+        stated_likes: list[str] | None = None,
+        words: Locale | None = None,
     ) -> ToolContext:
         llm = self._lazy_llm if with_llm else None
-        return self.components.tool_context(user_id, role, llm=llm, stated_likes=stated_likes)
+        return self.components.tool_context(user_id, role, llm=llm, stated_likes=stated_likes, words=words)
 
     def run_turn(
         self,
@@ -115,8 +126,13 @@ class Concierge:
         reply_mode: ReplyMode | None = None,
         max_items: int | None = None,
         history: Sequence[Message] | None = None,
+        language: str | None = None,
     ) -> Iterator[TurnEvent]:
+        """Run one turn. language: the reply language asked for (UnsupportedLanguage when it has no locale);
+        None = detected from the text, else the conversation's."""
         self.components.check_catalog()
+        if language:
+            self.components.languages.picker.check(language)  # before a session is made for a bad request
         sessions = self.components.sessions
         if session_id is None:
             session_id = sessions.create(user_id)
@@ -131,7 +147,20 @@ class Concierge:
         state = withdraw_deleted(state_from_dict(raw_state or {}), lambda item_id: catalog.get(item_id) is not None)
         mode: ReplyMode = reply_mode or self.settings.reply_mode
         planner = self.components.planner_for_backend()
-        ctx = self.context(user_id, role, with_llm=mode == "llm", stated_likes=state.stated_likes)
+        previous = state.language if state.turn_index else None
+        earlier = " ".join(str(m.get("content", "")) for m in history or () if m.get("role") == "user")
+        if previous is None and earlier.strip():  # a stateless client's conversation: the language it was in
+            previous = self.components.languages.picker.pick(earlier).code
+        router = self.components.router  # with gloss tables: the words each language knows, the titles
+        chosen, words = self.components.languages.choose(
+            text,
+            requested=language,
+            previous=previous,
+            known_shares=getattr(router, "known_shares", None),
+            without_titles=getattr(router, "without_titles", None),
+        )
+        state.language = chosen.code
+        ctx = self.context(user_id, role, with_llm=mode == "llm", stated_likes=state.stated_likes, words=words)
         request = TurnRequest(
             ctx=ctx,
             text=text,
@@ -144,6 +173,7 @@ class Concierge:
         )
         for event in self.components.loop.run(request):
             if isinstance(event, TurnDone):
+                event.result.trace.insert(0, {"event": "language", **chosen.trace()})
                 self._persist(user_id, session_id, text, event, state)
                 event.result.count_into(self.metrics)
             yield event

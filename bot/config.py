@@ -50,8 +50,26 @@ class Settings(BaseSettings):
         "float32", description="Embedding model dtype on CPU (bf16 is ~5x slower on CPUs without AVX512-BF16)."
     )
     embed_batch_size: int = Field(64, ge=1, le=1024, description="Batch size when embedding catalog texts.")
+    embed_model: Path | None = Field(
+        None,
+        description="Folder of a sentence-transformers model to embed with instead of the shipped English "
+        "all-MiniLM-L6-v2 (e.g. paraphrase-multilingual-MiniLM-L12-v2 for cross-lingual search); re-ingest after "
+        "changing it. Unset = the wheel-shipped MiniLM.",
+    )
     torch_threads: int | None = Field(
         None, ge=1, le=64, description="torch intra-op threads per process (unset = torch's default, all cores)."
+    )
+
+    # --- languages ---
+    languages: str = Field(
+        "en,zh,es,fr",
+        description="Reply languages, comma-separated; the first is the default. Each turn's language is the "
+        "request's `language`, else detected, else the conversation's.",
+    )
+    llm_languages: str = Field(
+        "auto",
+        description="Languages the LLM writes replies in, comma-separated; other turns use the templates. "
+        "auto = en for the embedded SmolLM2 (it fails the guard in the others), every language for a served model.",
     )
 
     # --- LLM ---
@@ -132,6 +150,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @property
+    def language_codes(self) -> tuple[str, ...]:
+        """The reply languages, the default first ("en,zh" -> ("en", "zh"))."""
+        return tuple(dict.fromkeys(c.strip().lower() for c in self.languages.split(",") if c.strip()))
 
     @property
     def history_path(self) -> Path:

@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 
+from prompts.locale import LOCALES_FOLDER, Locale, source_locale
+
 
 class PackageLoader(BaseLoader):
     """Loads templates from a Traversable folder (a package's resources)."""
@@ -30,10 +32,16 @@ class PackageLoader(BaseLoader):
 
 
 class Prompts:
-    """Loads and renders the prompt files of one folder (by default, this package's)."""
+    """Loads and renders the prompt files of one folder (by default, this package's), in one reply language.
 
-    def __init__(self, folder: Traversable | None = None) -> None:
+    The LLM's prompts are the folder's own; the reply templates and UI strings are the locale's (the source
+    locale's are the folder's own, another's are under locales/<code>/), with no fallback to another language.
+    """
+
+    def __init__(self, folder: Traversable | None = None, *, locale: Locale | None = None) -> None:
         self.folder = folder if folder is not None else resources.files(__name__)
+        self.locale = locale if locale is not None else source_locale()
+        self._prefix = "" if self.locale.is_source else f"{LOCALES_FOLDER}/{self.locale.code}/"
         self._env = Environment(
             loader=PackageLoader(self.folder),
             undefined=StrictUndefined,
@@ -41,6 +49,16 @@ class Prompts:
             keep_trailing_newline=False,
             trim_blocks=False,
         )
+        self._env.filters["category_name"] = self.locale.category_name
+        self._localized: dict[str, Prompts] = {}
+
+    def localized(self, locale: Locale) -> Prompts:
+        """The same prompt files with another locale's reply templates and UI strings (built once per locale)."""
+        if locale.code == self.locale.code:
+            return self
+        if locale.code not in self._localized:
+            self._localized[locale.code] = Prompts(self.folder, locale=locale)
+        return self._localized[locale.code]
 
     def render(self, name: str, *, profile: object, **variables: Any) -> str:
         """Render one prompt file. Every file gets the catalog profile (a store.catalog_profile.CatalogProfile:
@@ -49,13 +67,14 @@ class Prompts:
         return self._env.get_template(name).render(profile=profile, **variables).strip()
 
     def template_reply(self, intent: str, *, profile: object, **variables: Any) -> str:
-        """A reply template (templates/<intent>.j2) with the catalog profile and the intent's variables."""
-        return self.render(f"templates/{intent}.j2", profile=profile, **variables)
+        """A reply template (templates/<intent>.j2 of the locale) with the catalog profile and the intent's
+        variables."""
+        return self.render(f"{self._prefix}templates/{intent}.j2", profile=profile, **variables)
 
     def strings(self, name: str, *, profile: object, **variables: Any) -> dict[str, str]:
         """A YAML file of short templates (key: text), each rendered like a prompt file: the UI's words."""
         node = self.folder
-        for part in name.split("/"):
+        for part in f"{self._prefix}{name}".split("/"):
             node = node.joinpath(part)
         data = yaml.safe_load(node.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):

@@ -38,10 +38,13 @@ class ProfileError(ValueError):
 class Noun:
     singular: str
     plural: str
+    article_form: str = ""  # the singular with its article when a language's rule is not English's a/an
 
     @property
     def indefinite(self) -> str:
-        """The singular with its article: "a film", "an item"."""
+        """The singular with its article: "a film", "an item" (a localized noun's own form: "una película")."""
+        if self.article_form:
+            return self.article_form
         return ("an " if self.singular[:1].lower() in "aeiou" else "a ") + self.singular
 
 
@@ -95,6 +98,7 @@ class CatalogProfile:
     price_field: str | None = None
     currency: str = ""
     examples: tuple[str, ...] = ()  # example requests for help and out-of-scope replies
+    screen: bool = False  # items people watch, whatever the noun's language (set on a localized copy)
 
     def facet(self, field_name: str) -> Facet | None:
         return next((f for f in self.facets if f.field == field_name), None)
@@ -102,7 +106,7 @@ class CatalogProfile:
     @property
     def is_screen(self) -> bool:
         """Items people watch (films, shows): the few texts that speak of watching, streaming or starring."""
-        return self.item.singular.lower() in SCREEN_NOUNS
+        return self.screen or self.item.singular.lower() in SCREEN_NOUNS
 
     def people_facet(self) -> Facet | None:
         """The exact facet that names who made an item — its people (authors, artists, directors), else its maker
@@ -115,7 +119,12 @@ class CatalogProfile:
         return None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """The stored form (the catalog's own words: a localized copy's extras are not kept)."""
+        data = asdict(self)
+        data.pop("screen")
+        for noun in ("item", "category"):
+            data[noun].pop("article_form")
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> CatalogProfile:

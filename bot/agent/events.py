@@ -83,6 +83,7 @@ class TurnResult:
     fallback_reason: str | None = None
     trace: list[dict[str, Any]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    language: str = "en"  # the language the turn was understood and answered in
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +98,7 @@ class TurnResult:
             else {"passed": self.guard.passed, "problems": list(self.guard.problems)},
             "fallback_reason": self.fallback_reason,
             "timings_ms": self.timings_ms,
+            "language": self.language,
         }
 
     def count_into(self, metrics: TurnMetrics) -> None:

@@ -134,6 +134,8 @@ class AgentLoop:
                 "confidence": round(decision.confidence, 3),
                 "calls": [c.tool for c in decision.calls],
                 "ms": _ms(started),
+                # another language's message: the English words the router understood, the words it could not
+                **{k: decision.slots[k] for k in ("glossed", "untranslated") if k in decision.slots},
             }
         )
 
@@ -250,5 +252,6 @@ class AgentLoop:
             guard=reply.guard,
             fallback_reason=fallback,
             trace=[*state.trace, *reply.trace],
+            language=request.state.language,
             timings_ms=timings,
         )

@@ -72,7 +72,10 @@ class NativePlanner:
         self.canary = canary
 
     def start(self, ctx: ToolContext, text: str, history: Sequence[Message]) -> list[Message]:
-        system = self.prompts.render("reply_native_system.j2", profile=ctx.catalog.profile, canary=self.canary)
+        language = "" if ctx.words is None or ctx.words.is_source else ctx.words.name
+        system = self.prompts.render(
+            "reply_native_system.j2", profile=ctx.catalog.profile, canary=self.canary, language=language
+        )
         earlier = [
             {"role": m["role"], "content": str(m.get("content", ""))}
             for m in history[-MAX_HISTORY_MESSAGES:]

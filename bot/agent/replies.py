@@ -6,29 +6,31 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Collection, Generator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from bot.agent.decision import Decision
 from bot.agent.events import GuardReport, ItemView, ReplyMode, TextDelta
+from bot.agent.reply_facts import allowed_facts
 from bot.agent.reply_jobs import DESCRIBED_QUESTIONS, JOB_MAX_TOKENS, JobKind, ReplyJob, asked_item, clean_sentence
 from bot.agent.reply_templates import render_template_reply
 from bot.agent.sentence_check import SentenceCheck, check_sentence
 from bot.agent.toolbox import ToolOutcome
 from bot.agent.turn import TurnRequest
 from bot.guard.claims import ClaimFacts, ClaimLevel, claim_problems
+from bot.guard.language_match import language_match_problems
 from bot.guard.reply import check_reply
 from bot.guard.rules import default_rules
 from prompts import Prompts
+from prompts.locale import source_locale
 from store.catalog_profile import CatalogProfile
 from store.display_fields import DisplayFields, display_fields_of
-from store.years import years_in
 from tools.chat_model import ChatModel, LLMBusy, LLMError, complete
+from tools.localized import localized_profile
 from tools.names import Intent
 from tools.registry import ToolRegistry
-from tools.results import cited_item_ids
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ class ReplyWriter:
         llm_max_tokens: int,
         canary: str = "",
         describe_items: bool = False,
+        llm_languages: Collection[str] = ("en",),
+        language_of: Callable[[str], str | None] | None = None,
     ) -> None:
         self.prompts = prompts
         self.registry = registry
@@ -72,6 +76,8 @@ class ReplyWriter:
         self.llm_max_tokens = llm_max_tokens
         self.canary = canary
         self.describe_items = describe_items  # the model adds a summary sentence to item answers (Settings)
+        self.llm_languages = frozenset(llm_languages)  # the languages the LLM writes acceptably (Settings)
+        self.language_of = language_of  # a text's language (the detector), for drafts in another language
         # Sees every job sentence and its guard report (bench/faithfulness_set.py records the labelled set with it).
         self.sentence_observer: Callable[[SentenceCheck, GuardReport], None] | None = None
 
@@ -124,6 +130,9 @@ class ReplyWriter:
             return ReplyText(template, "template", guard, "guard: " + "; ".join(guard.problems))
         if intent not in LLM_INTENTS or (not items and intent != Intent.ITEM_QUESTION) or self._failed(outcomes):
             return ReplyText(template, "template", None, None, [{"event": "reply", "llm": False, "intent": intent}])
+        language = (request.ctx.words or source_locale()).code
+        if language not in self.llm_languages:
+            return ReplyText(template, "template", None, f"language: the LLM does not write {language}")
         if llm_failed:
             return ReplyText(template, "template", None, "llm not called again this turn")
         return (yield from self._llm_text(request, intent, decision, outcomes, items, template))
@@ -209,8 +218,9 @@ class ReplyWriter:
         """What the reply states before the model's sentence: the template, or for a plot question the item's
         label and genres (the template's own start; the model's summary stands in for the full overview)."""
         if job.kind == JobKind.DESCRIBE and (decision.question or "plot") == "plot":
-            profile = request.ctx.catalog.profile
-            return self.prompts.template_reply("item_lead", profile=profile, item=asked_item(outcomes))
+            profile = localized_profile(request.ctx.catalog.profile, request.ctx.words or source_locale())
+            prompts = self.prompts.localized(request.ctx.words or source_locale())
+            return prompts.template_reply("item_lead", profile=profile, item=asked_item(outcomes))
         return template
 
     def check_text(self, request: TurnRequest, text: str) -> GuardReport:
@@ -221,7 +231,7 @@ class ReplyWriter:
         self, request: TurnRequest, text: str, outcomes: Sequence[ToolOutcome], items: list[ItemView]
     ) -> GuardReport:
         """The grounding guard on text that is not a job's sentence (a native planner's draft)."""
-        titles, years = self._allowed(request, outcomes, items)
+        titles, years = allowed_facts(request, outcomes, items)
         report = check_reply(
             text,
             allowed_titles=titles,
@@ -238,7 +248,11 @@ class ReplyWriter:
         texts = [t for i in catalog_items for t in (i.title, i.overview, i.tagline)]
         texts += [v.reason or "" for v in items] + sorted(titles)
         facts = ClaimFacts.build(texts, [g for i in catalog_items for g in i.genres], years)
-        claims = claim_problems(text, facts, level=ClaimLevel.NAMES, common=default_rules().english_words)
+        words = request.ctx.words or source_locale()
+        if words.is_source:  # the named-things check knows English words only
+            claims = claim_problems(text, facts, level=ClaimLevel.NAMES, common=default_rules().english_words)
+        else:
+            claims = language_match_problems(text, words.code, self.language_of, titles)
         return GuardReport.from_problems([*report.problems, *claims])
 
     def _check_sentence(
@@ -252,7 +266,7 @@ class ReplyWriter:
         items: list[ItemView],
     ) -> GuardReport:
         """The sentence's guard (bot/agent/sentence_check.py), shown to the sentence observer."""
-        titles, years = self._allowed(request, outcomes, items)
+        titles, years = allowed_facts(request, outcomes, items)
         check = SentenceCheck(
             sentence,
             job,
@@ -267,30 +281,3 @@ class ReplyWriter:
         if self.sentence_observer is not None:
             self.sentence_observer(check, report)
         return report
-
-    @staticmethod
-    def _allowed(
-        request: TurnRequest, outcomes: Sequence[ToolOutcome], items: list[ItemView]
-    ) -> tuple[set[str], set[int]]:
-        """The titles a reply may name (results, shown items, the items their reasons cite, the user's stated
-        likes) and the years it may say."""
-        titles: set[str] = set()
-        years: set[int] = years_in(request.text)
-        for outcome in outcomes:
-            if outcome.result is None:
-                continue
-            for scored in outcome.result.items:
-                titles.add(scored.item.title)
-                if scored.item.year:
-                    years.add(scored.item.year)
-                for cited_id in cited_item_ids(scored.provenance):
-                    cited = request.ctx.catalog.get(cited_id)
-                    if cited is not None:
-                        titles.add(cited.title)
-        for view in items:
-            titles.add(view.title)
-        for like in request.ctx.stated_likes:
-            item = request.ctx.catalog.get(like)
-            if item is not None:
-                titles.add(item.title)
-        return titles, years

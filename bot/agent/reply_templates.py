@@ -14,9 +14,11 @@ from bot.agent.decision import Decision
 from bot.agent.events import ItemView
 from bot.agent.toolbox import ToolOutcome
 from prompts import Prompts
+from prompts.locale import Locale, source_locale
 from store.catalog_profile import CatalogProfile
 from tools.context import ToolContext
 from tools.facets import FACET_FILTERS
+from tools.localized import category_list, localized_profile
 from tools.names import Intent, ToolName
 from tools.results import ToolInputError
 
@@ -35,9 +37,15 @@ class ReplyFacts:
         return next((o for o in reversed(self.ok) if not names or o.name in names), None)
 
     @property
+    def words(self) -> Locale:
+        """The turn's reply language."""
+        return self.ctx.words or source_locale()
+
+    @property
     def profile(self) -> CatalogProfile:
-        """The catalog's profile: every template gets it (the item noun, category label, summary name)."""
-        return self.ctx.catalog.profile
+        """The catalog's profile in the reply's language: every template gets it (the item noun, category label,
+        summary name)."""
+        return localized_profile(self.ctx.catalog.profile, self.words)
 
     def label(self, ref: str) -> str:
         """The catalog label ("Title (year)") of an item reference, or "" when it names no item."""
@@ -49,25 +57,27 @@ class ReplyFacts:
             return ""
 
 
-def constraints_text(arguments: dict[str, Any], facet_filters: Sequence[str] = ()) -> str:
+def constraints_text(arguments: dict[str, Any], facet_filters: Sequence[str] = (), words: Locale | None = None) -> str:
     """The filters of a list call, for the reply: "Comedy; no Romance; 1990–1999; rated 4+; by Stephen King"
-    (facet_filters: the tool's facet filters in words, its result's data[FACET_FILTERS])."""
+    (facet_filters: the tool's facet filters in words, its result's data[FACET_FILTERS]), in the locale's words."""
+    words = words or source_locale()
     parts: list[str] = []
     if arguments.get("genres"):
-        parts.append(", ".join(arguments["genres"]))
+        parts.append(category_list(words, arguments["genres"]))
     if arguments.get("exclude_genres"):
-        parts.append("no " + ", no ".join(arguments["exclude_genres"]))
+        excluded = [words.category_name(g) for g in arguments["exclude_genres"]]
+        parts.append(words.phrase("list_sep").join(words.phrase("exclude", name=g, names=g) for g in excluded))
     year_from, year_to = arguments.get("year_from"), arguments.get("year_to")
     if year_from and year_to:
-        parts.append(f"{year_from}–{year_to}")
+        parts.append(words.phrase("years", start=year_from, end=year_to))
     elif year_from:
-        parts.append(f"from {year_from}")
+        parts.append(words.phrase("year_from", year=year_from))
     elif year_to:
-        parts.append(f"up to {year_to}")
+        parts.append(words.phrase("year_to", year=year_to))
     if arguments.get("min_rating"):
-        parts.append(f"rated {arguments['min_rating']}+")
-    parts.extend(str(words) for words in facet_filters)
-    return "; ".join(parts)
+        parts.append(words.phrase("min_rating", rating=arguments["min_rating"]))
+    parts.extend(str(text) for text in facet_filters)
+    return words.phrase("constraint_sep").join(parts)
 
 
 Renderer = Callable[[Prompts, Intent, ReplyFacts], str]
@@ -78,7 +88,7 @@ def _list(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     args = call.arguments if call is not None else {}
     likes = [facts.label(like) for like in args.get("likes") or []]
     facet_filters = (call.result.data.get(FACET_FILTERS) or []) if call is not None and call.result else []
-    constraints = constraints_text(args, facet_filters)
+    constraints = constraints_text(args, facet_filters, facts.words)
     return prompts.template_reply(
         intent,
         profile=facts.profile,
@@ -96,7 +106,7 @@ def _similar(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
         similar = call.name == ToolName.SIMILAR_ITEMS
         refs = [call.arguments.get("item")] if similar else list(call.arguments.get("likes") or [])
     labels = [label for label in (facts.label(str(ref or "")) for ref in refs) if label]
-    anchor = " and ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
+    anchor = facts.words.join(labels)
     return prompts.template_reply(intent, profile=facts.profile, items=facts.items, anchor=anchor)
 
 
@@ -118,7 +128,7 @@ def _profile(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     if call is None or call.result is None:
         return _no_result(prompts, facts)
     summary = call.result.data.get("summary") or call.result.summary
-    return prompts.template_reply(intent, profile=facts.profile, summary=summary)
+    return prompts.template_reply(intent, profile=facts.profile, summary=summary, taste=call.result.data)
 
 
 def _feedback(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
@@ -150,7 +160,7 @@ def _audience(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     call = facts.last_call()
     if call is None or call.result is None:
         return _no_result(prompts, facts)
-    return prompts.template_reply(intent, profile=facts.profile, summary=call.result.summary)
+    return prompts.template_reply(intent, profile=facts.profile, summary=call.result.summary, data=call.result.data)
 
 
 def _fixed(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
@@ -190,8 +200,10 @@ def render_template_reply(
     items: list[ItemView],
 ) -> str:
     """The template reply of a turn: the error template when every tool call failed, else the intent's."""
+    prompts = prompts.localized(ctx.words or source_locale())
     ok = [o for o in outcomes if o.ok and o.result is not None]
     if outcomes and not ok:
         errors = [o.error for o in outcomes if o.error]
-        return prompts.template_reply("error", profile=ctx.catalog.profile, errors=errors)
+        profile = localized_profile(ctx.catalog.profile, ctx.words or source_locale())
+        return prompts.template_reply("error", profile=profile, errors=errors)
     return RENDERERS[intent](prompts, intent, ReplyFacts(ctx, decision, ok, items))

@@ -59,13 +59,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 profile = load_profile_file(Path(args.profile), profile)
             check_profile(profile, items)
             with unserved(settings.chroma):  # a running service on a local folder would not see the new catalog
-                embedder = embedders.MiniLMEmbedder(settings.embed_dtype)
+                embedder = embedders.MiniLMEmbedder(settings.embed_dtype, settings.embed_model)
                 summary = ingest_items(
                     settings.chroma, embedder, items, source=str(args.catalog), force=args.force, profile=profile
                 )
         else:
             with unserved(settings.chroma):
-                embedder = embedders.MiniLMEmbedder(settings.embed_dtype)
+                embedder = embedders.MiniLMEmbedder(settings.embed_dtype, settings.embed_model)
                 summary = ingest_demo_catalog(settings, embedder, force=args.force)
     except (CatalogFileError, ProfileError, DataMissingError, WriterBusy, CatalogUnavailable, ValueError) as exc:
         return _fail(str(exc))
@@ -83,7 +83,7 @@ def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     try:
         update = update_from_file(Path(args.upsert) if args.upsert else None, args.delete or [])
         with unserved(settings.chroma):
-            embedder = embedders.MiniLMEmbedder(settings.embed_dtype)
+            embedder = embedders.MiniLMEmbedder(settings.embed_dtype, settings.embed_model)
             summary = apply_update(settings.chroma, embedder, update).summary
     except (CatalogFileError, CatalogUpdateError, WriterBusy, CatalogUnavailable, RollbackFailed) as exc:
         return _fail(str(exc))

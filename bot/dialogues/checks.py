@@ -8,11 +8,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from bot.agent.events import ItemView, ToolCall
+from bot.agent.language import LanguagePicker
 from bot.dialogues.matching import call_matches, item_matches, value_matches
 from bot.dialogues.observation import Observation
 from bot.dialogues.schema import Expect, ItemFilter, ItemsExpect, ReplyExpect, ToolExpect
+
+MIN_LANGUAGE_LETTERS = 6  # a reply with fewer letters left once titles are out is not checked for its language
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,30 @@ def check_no_repeats(obs: Observation, shown_before: Iterable[str]) -> list[Fail
     return [Failure("no_repeats", "no item shown in an earlier turn", f"repeated: {_fmt_items(repeated)}")]
 
 
+@cache
+def _languages() -> LanguagePicker:
+    return LanguagePicker(("en",))  # the detector alone: any language it knows is reported
+
+
+def check_language(want: str, obs: Observation) -> list[Failure]:
+    """The backend answered in `want`, and the reply, without the catalog's titles and categories (they keep the
+    catalog's language), reads as `want` to the detector."""
+    failures = []
+    if obs.language is not None and obs.language != want:
+        failures.append(Failure("language", want, f"the turn was answered in {obs.language}"))
+    names = {n for i in obs.items for n in (i.label, i.title, *i.genres)}
+    rest = obs.reply
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(name, " ")
+    rest = re.sub(r"\(\d{4}\)|\d+", " ", rest)
+    if sum(c.isalpha() for c in rest) >= MIN_LANGUAGE_LETTERS:
+        found = _languages().language_of(rest)
+        if found != want:
+            seen = f"{found or 'no clear language'}: {rest[:120]!r}"
+            failures.append(Failure("language", f"a reply in {want}", seen))
+    return failures
+
+
 def check_turn(
     expect: Expect, obs: Observation, shown_before: Sequence[str], known: Sequence[ItemView]
 ) -> list[Failure]:
@@ -211,6 +239,8 @@ def check_turn(
         failures += check_grounded(expect.grounded, obs)
     if expect.no_repeats:
         failures += check_no_repeats(obs, shown_before)
+    if expect.language is not None:
+        failures += check_language(expect.language, obs)
     if expect.latency_ms is not None and obs.latency_ms > expect.latency_ms.max:
         failures.append(Failure("latency_ms", f"≤ {expect.latency_ms.max:.0f} ms", f"{obs.latency_ms:.0f} ms"))
     return failures

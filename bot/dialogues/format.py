@@ -128,8 +128,8 @@ def _top_level(
         data = {"dialogues": data}
     if not isinstance(data, dict):
         return {}, {}, [], [f"{path}: must be a mapping with a 'dialogues' list"]
-    unknown = sorted(set(data) - {"fixtures", "vars", "dialogues"})
-    errors += [f"{path}: {key}: unknown field (allowed: fixtures, vars, dialogues)" for key in unknown]
+    unknown = sorted(set(data) - {"fixtures", "vars", "dialogues", "language"})
+    errors += [f"{path}: {key}: unknown field (allowed: fixtures, vars, dialogues, language)" for key in unknown]
     variables = data.get("vars") or {}
     if not isinstance(variables, dict):
         errors.append(f"{path}: vars: must be a mapping of names to strings")
@@ -164,6 +164,9 @@ def parse_dialogues(text: str, path: str = "<string>", variables: Mapping[str, s
         place = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
         raise DialogueFormatError([f"{place}: invalid YAML: {getattr(exc, 'problem', None) or exc}"]) from exc
     variables, fixtures, raw_dialogues, errors = _top_level(data, path, variables or {})
+    language = data.get("language") if isinstance(data, dict) else None
+    if language is not None:  # every turn of the file is answered in it, unless the turn says otherwise
+        raw_dialogues = [_with_language(raw, str(language)) for raw in raw_dialogues]
     dialogues: list[Dialogue] = []
     names: set[str] = set()
     lines = source_lines(text)
@@ -185,6 +188,17 @@ def parse_dialogues(text: str, path: str = "<string>", variables: Mapping[str, s
     if errors:
         raise DialogueFormatError(errors)
     return dialogues
+
+
+def _with_language(raw: Any, language: str) -> Any:
+    if not isinstance(raw, dict) or not isinstance(raw.get("turns"), list):
+        return raw
+    turns = []
+    for turn in raw["turns"]:
+        if isinstance(turn, dict) and isinstance(turn.get("expect", {}), dict):
+            turn = {**turn, "expect": {"language": language, **(turn.get("expect") or {})}}
+        turns.append(turn)
+    return {**raw, "turns": turns}
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:

@@ -22,6 +22,7 @@ class Observation:
     reply_mode_used: str | None = None
     latency_ms: float = 0.0
     rejected: str | None = None
+    language: str | None = None  # the language the backend says it answered in
 
     @classmethod
     def from_result_dict(cls, text: str, data: dict[str, Any], latency_ms: float) -> Observation:
@@ -42,4 +43,5 @@ class Observation:
             guard_problems=[] if guard is None else [str(p) for p in guard.get("problems") or []],
             reply_mode_used=data.get("reply_mode_used"),
             latency_ms=latency_ms,
+            language=data.get("language"),
         )

@@ -96,6 +96,7 @@ class Expect(_Strict):
     no_repeats: bool | None = None
     latency_ms: LatencyExpect | None = None
     rejected: bool | Literal["allowed"] | None = None
+    language: str | None = None  # the turn is answered in this language (the file's `language:` by default)
 
     @field_validator("tools", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.agent.language import UnsupportedLanguage
 from bot.backend import ConversationTooLong
 from store.chroma_client import CatalogUnavailable
 
@@ -126,6 +127,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConversationTooLong)
     async def _too_long(_: Request, exc: ConversationTooLong) -> JSONResponse:
         return error_response(409, "conversation_too_long", str(exc))
+
+    @app.exception_handler(UnsupportedLanguage)
+    async def _language(_: Request, exc: UnsupportedLanguage) -> JSONResponse:
+        return error_response(422, "unsupported_language", str(exc))
 
     @app.exception_handler(CatalogUnavailable)
     async def _catalog_down(_: Request, exc: CatalogUnavailable) -> JSONResponse:

@@ -14,6 +14,13 @@ class MessageIn(BaseModel):
     text: str = Field(..., description="The user's message.")
     reply_mode: Literal["llm", "template"] | None = Field(None, description="llm (default) or template (no LLM).")
     max_items: int | None = Field(None, ge=1, le=50, description="How many items to show (default 5).")
+    language: str | None = Field(
+        None,
+        min_length=2,
+        max_length=16,
+        description="Reply language (zh, es, fr, de, en ...); unset = detected from the message, else the "
+        "conversation's.",
+    )
 
 
 class FeedbackIn(BaseModel):
@@ -47,3 +54,10 @@ class ChatCompletionIn(BaseModel):
     stream: bool = False
     reply_mode: Literal["llm", "template"] | None = None
     max_items: int = Field(5, ge=1, le=50)
+    language: str | None = Field(
+        None,
+        min_length=2,
+        max_length=16,
+        description="Reply language (zh, es, fr, de, en ...); unset = detected from the message, else the "
+        "conversation's.",
+    )

@@ -133,6 +133,7 @@ def openai_router(api: ApiContext) -> APIRouter:
             reply_mode=body.reply_mode,
             max_items=body.max_items,
             history=history,
+            language=body.language,
         )
         if body.stream:
             stream = StreamingResponse(

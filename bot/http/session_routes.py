@@ -85,7 +85,12 @@ def sessions_router(api: ApiContext) -> APIRouter:
         text = api.check_text(body.text)
         api.check_room(identity, session_id)
         events = api.start_turn(
-            identity, text=text, session_id=session_id, reply_mode=body.reply_mode, max_items=body.max_items
+            identity,
+            text=text,
+            session_id=session_id,
+            reply_mode=body.reply_mode,
+            max_items=body.max_items,
+            language=body.language,
         )
         if "text/event-stream" in request.headers.get("accept", ""):
             headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

@@ -2,22 +2,24 @@
 
 One mechanism for both surfaces: `ui_strings` renders prompts/ui_strings.yaml with the live catalog's profile (the
 generic profile's words, "items", while the catalog is still loading). The Gradio UI uses them when it is built and
-refreshes them on every page load; the widget fetches them from `GET /api/v1/ui-strings` (public, no user data).
-Issue 16 adds locales: a `locale` per request and one strings file per locale.
+refreshes them on every page load; the widget fetches them from `GET /api/v1/ui-strings?language=zh` (public, no
+user data). Each locale has its strings file (prompts/locales/<code>/ui_strings.yaml) and names the profile's nouns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from bot.backend import ChatBackend
+from bot.http.errors import ApiError
 from prompts import Prompts
+from prompts.locale import Locale, LocaleError, shipped_locales, source_locale
 from store.catalog_profile import CatalogProfile
+from tools.localized import localized_profile
 
 STRINGS_FILE = "ui_strings.yaml"
-LOCALE = "en"  # the only locale until issue 16
 MAX_EXAMPLES = 5
 
 
@@ -32,13 +34,15 @@ class UiStrings:
     cards_empty: str
     open_chat: str
     examples: tuple[str, ...]  # example requests to try: the profile's, then the taste question
-    locale: str = LOCALE
+    locale: str = "en"
 
 
-def ui_strings(prompts: Prompts, profile: CatalogProfile | None) -> UiStrings:
-    """The UI's words for a catalog profile (None: the catalog is not loaded yet, the generic words)."""
-    words = profile if profile is not None else CatalogProfile()
-    text = prompts.strings(STRINGS_FILE, profile=words)
+def ui_strings(prompts: Prompts, profile: CatalogProfile | None, locale: Locale | None = None) -> UiStrings:
+    """The UI's words for a catalog profile (None: the catalog is not loaded yet, the generic words) in a locale
+    (the source one by default)."""
+    locale = locale or source_locale()
+    words = localized_profile(profile if profile is not None else CatalogProfile(), locale)
+    text = prompts.localized(locale).strings(STRINGS_FILE, profile=words)
     examples = (*words.examples[: MAX_EXAMPLES - 1], text["taste_question"])
     return UiStrings(
         heading=text["heading"],
@@ -48,6 +52,7 @@ def ui_strings(prompts: Prompts, profile: CatalogProfile | None) -> UiStrings:
         cards_empty=text["cards_empty"],
         open_chat=text["open_chat"],
         examples=examples,
+        locale=locale.code,
     )
 
 
@@ -59,13 +64,17 @@ class UiWords:
         self.backend = backend
         self.prompts = prompts or Prompts()
         self._profile: CatalogProfile | None = None
-        self._strings = ui_strings(self.prompts, None)
+        self._strings: dict[str, UiStrings] = {}
 
-    def current(self) -> UiStrings:
+    def current(self, language: str | None = None) -> UiStrings:
+        """The words in a language (LocaleError for one that is not shipped); the source language's by default."""
+        locale = shipped_locales().get(language) if language else source_locale()
         profile = self.backend.catalog_profile() if self.backend.ready() else None
         if profile is not None and profile != self._profile:
-            self._strings, self._profile = ui_strings(self.prompts, profile), profile
-        return self._strings
+            self._strings, self._profile = {}, profile
+        if locale.code not in self._strings:
+            self._strings[locale.code] = ui_strings(self.prompts, self._profile, locale)
+        return self._strings[locale.code]
 
 
 def ui_strings_router(backend: ChatBackend) -> APIRouter:
@@ -74,9 +83,15 @@ def ui_strings_router(backend: ChatBackend) -> APIRouter:
     words = UiWords(backend)
 
     @router.get("/ui-strings", response_model=UiStrings, summary="The chat widget's words for this catalog")
-    def get_ui_strings() -> UiStrings:
+    def get_ui_strings(
+        language: str | None = Query(None, max_length=16, description="A shipped locale (en, zh, es, fr, de)."),
+    ) -> UiStrings:
         """The words the widget shows (message placeholder, labels, example requests), in the catalog's own terms
-        ("Ask for a book…"); the generic words while the catalog is loading. Public: no user data."""
-        return words.current()
+        ("Ask for a book…") and the language asked for; the generic words while the catalog is loading. Public: no
+        user data."""
+        try:
+            return words.current(language)
+        except LocaleError as exc:
+            raise ApiError(422, "unsupported_language", str(exc)) from exc
 
     return router

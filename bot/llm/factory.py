@@ -67,3 +67,31 @@ def build_embedded_model(settings: Settings) -> ChatModel:
     else:
         model = EmbeddedSmolLM(settings.models_dir, EMBEDDED_DTYPE)
     return MemoizedModel(model, settings.llm_memo_size) if settings.llm_memo_size else model
+
+
+def planner_for(settings: Settings, llm_override: ChatModel | None = None) -> str:
+    """The planner to use: the setting, or by the backend's capability when it is auto (a served model chooses
+    tools; the embedded one cannot)."""
+    if settings.planner != "auto":
+        return settings.planner
+    if llm_override is not None:
+        return "native" if llm_override.supports_tools else "router"
+    uses_server = settings.llm_backend == "openai" or (settings.llm_backend == "auto" and settings.llm_base_url)
+    return "native" if uses_server else "router"
+
+
+def copy_drafts_for(settings: Settings, llm_override: ChatModel | None = None) -> bool:
+    """Whether the LLM drafts marketing copy (Settings.llm_copy; auto = only a served, capable model)."""
+    if settings.llm_copy != "auto":
+        return settings.llm_copy == "on"
+    return llm_override is not None or planner_for(settings) == "native"
+
+
+def llm_languages_for(
+    settings: Settings, llm_override: ChatModel | None, languages: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The languages the LLM writes replies in (Settings.llm_languages; auto = English for the embedded SmolLM2,
+    which fails the guard in the others (bench/llm_languages.py), every reply language for a served model)."""
+    if settings.llm_languages != "auto":
+        return tuple(c.strip().lower() for c in settings.llm_languages.split(",") if c.strip())
+    return languages if planner_for(settings, llm_override) == "native" else ("en",)

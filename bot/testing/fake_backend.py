@@ -153,6 +153,7 @@ class FakeBackend(FakeAdminOperations):
         reply_mode: ReplyMode | None = None,
         max_items: int | None = None,
         history: Sequence[Message] | None = None,
+        language: str | None = None,
     ) -> Iterator[TurnEvent]:
         if self.fail_with is not None:
             raise self.fail_with

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from prompts.locale import source_locale
 from store.catalog_profile import FacetKind
 from tools.recommender.hybrid import POOL, RankRequest
 from tools.recommender.ranking_steps import (
@@ -211,18 +212,19 @@ def content_reason(
     genres: Sequence[str], liked: list[dict[str, Any]], provenance: dict[str, Any], request: RankRequest
 ) -> str:
     """A reason from the provenance: "Similar to The Hunger Games (2008) · author Suzanne Collins"."""
+    words = request.words or source_locale()
     if liked:
-        head = f"Similar to {liked[0]['title']}"
+        head = words.phrase("similar_to", title=liked[0]["title"])
     elif provenance[SHARED_FACETS]:
-        named = ", ".join(provenance[SHARED_FACETS][:SHOWN_FACET_VALUES])
+        named = words.phrase("list_sep").join(provenance[SHARED_FACETS][:SHOWN_FACET_VALUES])
         head = named[:1].upper() + named[1:]
     elif request.query_text:
-        head = f"Matches “{request.query_text[:50]}”"
+        head = words.phrase("matches", query=request.query_text[:50])
     else:
-        head = "Popular and well rated"
+        head = words.phrase("popular")
     details = [*(provenance[SHARED_FACETS][:SHOWN_FACET_VALUES] if liked else [])]
-    details += provenance["matched_genres"] or list(genres[:3])
-    tail = ", ".join(details)
+    details += [words.category_name(g) for g in provenance["matched_genres"] or list(genres[:3])]
+    tail = words.phrase("list_sep").join(details)
     extra = " · " + "; ".join(provenance["rules"]) if provenance["rules"] else ""
     return f"{head} · {tail}{extra}" if tail else head + extra
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from prompts.locale import Locale, source_locale
+from tools.localized import category_list
 from tools.recommender.ease import EaseModel
 from tools.recommender.ranking_steps import (
     candidate_rows,
@@ -52,6 +54,7 @@ class RankRequest:
     diversify: bool = True
     provenance: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    words: Locale | None = None  # the reply language of the reasons (English when None)
 
 
 class HybridRanker:
@@ -177,15 +180,15 @@ def reason_text(
     genres: Sequence[str], liked: list[dict[str, Any]], provenance: dict[str, Any], request: RankRequest
 ) -> str:
     """A short reason built from the provenance: "Because you liked Heat (1995) and Ronin (1998) · Crime, Thriller"."""
+    words = request.words or source_locale()
     if liked:
-        names = [entry["title"] for entry in liked[:2]]
-        head = "Because you liked " + " and ".join(names)
+        head = words.phrase("because_liked", titles=words.join([entry["title"] for entry in liked[:2]]))
     elif "content_similarity" in provenance and provenance["content_similarity"]["similarity"] > 0.3:
-        head = f"Similar to {provenance['content_similarity']['to']}"
+        head = words.phrase("similar_to", title=provenance["content_similarity"]["to"])
     elif request.query_text:
-        head = f"Matches “{request.query_text[:50]}”"
+        head = words.phrase("matches", query=request.query_text[:50])
     else:
-        head = "Popular and well rated"
-    tail = ", ".join(provenance["matched_genres"] or list(genres[:3]))
+        head = words.phrase("popular")
+    tail = category_list(words, provenance["matched_genres"] or list(genres[:3]))
     extra = " · " + "; ".join(provenance["rules"]) if provenance["rules"] else ""
     return f"{head} · {tail}{extra}" if tail else head + extra

@@ -69,8 +69,9 @@ class Router:
         return PlannedCall(tool, self.tools.clean_arguments(tool, arguments))
 
     # ---- public --------------------------------------------------------------------------------
-    def route(self, text: str, state: DialogueState) -> Decision:
-        """Classify one message and plan its calls. Never raises on odd text (empty, huge, emoji, HTML)."""
+    def route(self, text: str, state: DialogueState, *, glossed: bool = False) -> Decision:
+        """Classify one message and plan its calls. Never raises on odd text (empty, huge, emoji, HTML).
+        glossed: the text is another language's message in English words (no foreign-language refusal)."""
         cleaned = clean(text if isinstance(text, str) else "")
         tokens = tokenize(cleaned)
         words = [t for t in tokens if not t.is_break]
@@ -84,7 +85,7 @@ class Router:
         hits = [h for h in self.spotter.spot(cleaned, tokens) if not facets.spans.intersection(range(h.start, h.end))]
         other_script = sum(1 for t in words if not t.norm.isascii()) / len(words)
         foreign = sum(m.end - m.start for m in slots.cues.get("foreign_words", [])) / len(words)
-        if (other_script > FOREIGN_SHARE or foreign >= self.lexicon.foreign_share) and not hits:
+        if (other_script > FOREIGN_SHARE or foreign >= self.lexicon.foreign_share) and not hits and not glossed:
             return Decision(Intent.OUT_OF_SCOPE, 0.2, slots={"language": "unknown"})
         scores = self._scores(cleaned, slots)
         decision = self._decide(cleaned, tokens, slots, hits, scores, state)
