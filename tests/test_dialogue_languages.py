@@ -12,6 +12,7 @@ import pytest
 from bot.dialogues.format import Dialogue, load_dialogues
 from bot.dialogues.pytest_plugin import assert_dialogue, dialogue_cases
 from bot.dialogues.runner import BackendTransport, RunOptions
+from tests.test_dialogue_suite import _real_transport
 
 LANGUAGES = ("zh", "es", "fr")  # de: not shipped yet (issue 16)
 SUITES = {code: Path(__file__).parent / f"dialogues_{code}" for code in LANGUAGES}
@@ -49,14 +50,7 @@ def _cases() -> list[Any]:
 
 @pytest.fixture(scope="module")
 def real_transport() -> BackendTransport:
-    from bot.concierge import build_backend
-    from bot.config import Settings
-
-    settings = Settings.model_validate({})
-    if not settings.chroma_path.exists():
-        pytest.skip(f"demo data not built in {settings.home} (run concierge build-demo)")
-    backend = build_backend(settings)
-    return BackendTransport(lambda overrides: backend)
+    return _real_transport()
 
 
 @pytest.mark.slow

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+Language = Annotated[
+    str | None,
+    Field(
+        min_length=2,
+        max_length=16,
+        description="Reply language (zh, es, fr, en ...); unset = detected from the message, else the conversation's.",
+    ),
+]
 
 
 class MessageIn(BaseModel):
@@ -14,13 +23,7 @@ class MessageIn(BaseModel):
     text: str = Field(..., description="The user's message.")
     reply_mode: Literal["llm", "template"] | None = Field(None, description="llm (default) or template (no LLM).")
     max_items: int | None = Field(None, ge=1, le=50, description="How many items to show (default 5).")
-    language: str | None = Field(
-        None,
-        min_length=2,
-        max_length=16,
-        description="Reply language (zh, es, fr, de, en ...); unset = detected from the message, else the "
-        "conversation's.",
-    )
+    language: Language = None
 
 
 class FeedbackIn(BaseModel):
@@ -54,10 +57,4 @@ class ChatCompletionIn(BaseModel):
     stream: bool = False
     reply_mode: Literal["llm", "template"] | None = None
     max_items: int = Field(5, ge=1, le=50)
-    language: str | None = Field(
-        None,
-        min_length=2,
-        max_length=16,
-        description="Reply language (zh, es, fr, de, en ...); unset = detected from the message, else the "
-        "conversation's.",
-    )
+    language: Language = None
