@@ -62,7 +62,7 @@ class Settings(BaseSettings):
 
     # --- languages ---
     languages: str = Field(
-        "en,zh,es,fr",
+        "en,zh,es,fr,de",
         description="Reply languages, comma-separated; the first is the default. Each turn's language is the "
         "request's `language`, else detected, else the conversation's.",
     )

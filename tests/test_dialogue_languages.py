@@ -14,7 +14,7 @@ from bot.dialogues.pytest_plugin import assert_dialogue, dialogue_cases
 from bot.dialogues.runner import BackendTransport, RunOptions
 from tests.test_dialogue_suite import _real_transport
 
-LANGUAGES = ("zh", "es", "fr")  # de: not shipped yet (issue 16)
+LANGUAGES = ("zh", "es", "fr", "de")
 SUITES = {code: Path(__file__).parent / f"dialogues_{code}" for code in LANGUAGES}
 MIN_DIALOGUES = 15
 # what every language's suite covers (tools that must be called somewhere in it)

@@ -20,7 +20,7 @@ from store.embedder import HashingEmbedder
 from store.items import CatalogItem
 from tools.names import Intent
 
-PICKER = LanguagePicker(("en", "zh", "es", "fr", "de"))  # de: detected (its locale is not shipped yet)
+PICKER = LanguagePicker(("en", "zh", "es", "fr", "de"))
 LOCALES = Locales()
 ITEMS = [
     CatalogItem(item_id="1", title="Toy Story", year=1995, genres=("Animation", "Children", "Comedy")),
@@ -133,7 +133,7 @@ def test_bad_gloss_file_names_the_file(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def router() -> MultilingualRouter:
     english = Router(HashingEmbedder(), None, items=ITEMS)
-    return MultilingualRouter.for_languages(english, ["en", "zh", "es", "fr"], ITEMS)
+    return MultilingualRouter.for_languages(english, ["en", "zh", "es", "fr", "de"], ITEMS)
 
 
 @pytest.mark.parametrize(
@@ -142,6 +142,7 @@ def router() -> MultilingualRouter:
         ("zh", "推荐几部90年代的恐怖片"),
         ("es", "recomiéndame películas de terror de los 90"),
         ("fr", "des films d'horreur des années 90"),
+        ("de", "Horrorfilme aus den 90ern"),
     ],
 )
 def test_genre_and_era_in_every_language(router: MultilingualRouter, language: str, text: str) -> None:
@@ -152,7 +153,7 @@ def test_genre_and_era_in_every_language(router: MultilingualRouter, language: s
     assert "glossed" in decision.slots
 
 
-NEGATIONS = [("zh", "不要恐怖片"), ("es", "nada de terror"), ("fr", "sans horreur")]
+NEGATIONS = [("zh", "不要恐怖片"), ("es", "nada de terror"), ("fr", "sans horreur"), ("de", "kein Horror")]
 
 
 @pytest.mark.parametrize(("language", "text"), NEGATIONS)

@@ -58,7 +58,7 @@ def variables(template: str) -> list[dict[str, object]]:
 
 
 def test_there_are_other_locales() -> None:
-    assert {"zh", "es", "fr"} <= set(OTHER)
+    assert {"zh", "es", "fr", "de"} <= set(OTHER)
 
 
 @pytest.mark.parametrize("code", OTHER)
