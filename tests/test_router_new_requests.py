@@ -16,6 +16,7 @@ from bot.agent.reply_templates import render_template_reply
 from bot.agent.router.routing import Router
 from bot.agent.toolbox import ToolOutcome
 from prompts import Prompts
+from prompts.locale import source_locale
 from store.catalog_profile import shipped_profile
 from store.embedder import HashingEmbedder
 from tests.facet_fixtures import BOOKS, books_store, routed
@@ -96,7 +97,7 @@ def test_more_like_those_with_nothing_shown_is_not_an_empty_similar() -> None:
 
 def _reply(call: ToolOutcome) -> str:
     store = books_store()
-    ctx = cast(ToolContext, SimpleNamespace(catalog=store, titles=TitleIndex(BOOKS), words=None))
+    ctx = cast(ToolContext, SimpleNamespace(catalog=store, titles=TitleIndex(BOOKS), locale=source_locale()))
     decision = Decision(Intent.SIMILAR, 0.9, [PlannedCall(call.name, call.arguments)])
     return render_template_reply(Prompts(), ctx, Intent.SIMILAR, decision, [call], list(SHOWN))
 

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from prompts.locale import Locale, source_locale
+
 if TYPE_CHECKING:
-    from prompts.locale import Locale
     from store.catalog import CatalogStore
     from store.embedder import Embedder
     from store.history import HistoryStore
@@ -40,5 +41,10 @@ class ToolContext:
     # import it; typed loosely here as the context sits below marketing): set by the composition root, and the copy
     # tools refuse to run without it
     copy_check: Callable[..., GuardReport] | None = None
-    # the turn's reply language: the words of the reasons tools write (English when None)
+    # the turn's reply language: the words of the reasons tools write (English when None; read it as `locale`)
     words: Locale | None = None
+
+    @property
+    def locale(self) -> Locale:
+        """The turn's reply language (the source locale, English, when none was chosen)."""
+        return self.words or source_locale()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from prompts.locale import source_locale
 from tools.context import ToolContext
 from tools.localized import localized_profile
 from tools.results import ScoredItem, ToolResult
@@ -21,7 +20,7 @@ def record_feedback(ctx: ToolContext, item: str, signal: Literal["like", "dislik
     event_id = ctx.history.add_event(ctx.user_id, found.item_id, signal)
     if signal == "like" and found.item_id not in ctx.stated_likes:
         ctx.stated_likes.append(found.item_id)
-    words = ctx.words or source_locale()
+    words = ctx.locale
     reason = words.phrase(f"signal_{signal}", consumed=localized_profile(ctx.catalog.profile, words).consumed)
     return ToolResult(
         [ScoredItem(found, 1.0, reason, {"signal": signal})],

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from prompts.locale import source_locale
 from tools.context import ToolContext
 from tools.facets import FACET_FILTERS, resolve_facets
 from tools.localized import category_list
@@ -121,7 +120,7 @@ def similar_items(
     keep = ctx.catalog.mask(exclude_ids=[anchor.item_id], **chosen.store_arguments())
     request = RankRequest({anchor.item_id: 1.0}, keep, k, None, None, list(anchor.genres))
     items = ranker.rank(request)
-    words = ctx.words or source_locale()
+    words = ctx.locale
     for scored in items:
         shared = [g for g in scored.item.genres if g in anchor.genres][:3] or list(scored.item.genres[:2])
         shared = shared or list(scored.provenance.get(SHARED_FACETS) or [])[:2]  # a catalog without genres

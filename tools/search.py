@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from prompts.locale import source_locale
 from store.items import CatalogItem
 from tools.context import ToolContext
 from tools.facets import FACET_FILTERS, FacetFilter, resolve_facets
@@ -183,7 +182,7 @@ def item_details(ctx: ToolContext, item: str) -> ToolResult:
         "extra": found.extra,
     }
     matched_by = "id" if str(item).strip() == found.item_id else "title"
-    reason = (ctx.words or source_locale()).phrase("details_of", title=found.label)
+    reason = ctx.locale.phrase("details_of", title=found.label)
     return ToolResult(
         [ScoredItem(found, 1.0, reason, {"lookup": item, "matched_by": matched_by})], reason, {"item": facts}
     )

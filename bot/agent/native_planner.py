@@ -72,7 +72,7 @@ class NativePlanner:
         self.canary = canary
 
     def start(self, ctx: ToolContext, text: str, history: Sequence[Message]) -> list[Message]:
-        language = "" if ctx.words is None or ctx.words.is_source else ctx.words.name
+        language = "" if ctx.locale.is_source else ctx.locale.name
         system = self.prompts.render(
             "reply_native_system.j2", profile=ctx.catalog.profile, canary=self.canary, language=language
         )

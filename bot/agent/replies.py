@@ -24,7 +24,6 @@ from bot.guard.language_match import language_match_problems
 from bot.guard.reply import check_reply
 from bot.guard.rules import default_rules
 from prompts import Prompts
-from prompts.locale import source_locale
 from store.catalog_profile import CatalogProfile
 from store.display_fields import DisplayFields, display_fields_of
 from tools.chat_model import ChatModel, LLMBusy, LLMError, complete
@@ -130,7 +129,7 @@ class ReplyWriter:
             return ReplyText(template, "template", guard, "guard: " + "; ".join(guard.problems))
         if intent not in LLM_INTENTS or (not items and intent != Intent.ITEM_QUESTION) or self._failed(outcomes):
             return ReplyText(template, "template", None, None, [{"event": "reply", "llm": False, "intent": intent}])
-        language = (request.ctx.words or source_locale()).code
+        language = request.ctx.locale.code
         if language not in self.llm_languages:
             return ReplyText(template, "template", None, f"language: the LLM does not write {language}")
         if llm_failed:
@@ -218,8 +217,8 @@ class ReplyWriter:
         """What the reply states before the model's sentence: the template, or for a plot question the item's
         label and genres (the template's own start; the model's summary stands in for the full overview)."""
         if job.kind == JobKind.DESCRIBE and (decision.question or "plot") == "plot":
-            profile = localized_profile(request.ctx.catalog.profile, request.ctx.words or source_locale())
-            prompts = self.prompts.localized(request.ctx.words or source_locale())
+            profile = localized_profile(request.ctx.catalog.profile, request.ctx.locale)
+            prompts = self.prompts.localized(request.ctx.locale)
             return prompts.template_reply("item_lead", profile=profile, item=asked_item(outcomes))
         return template
 
@@ -248,7 +247,7 @@ class ReplyWriter:
         texts = [t for i in catalog_items for t in (i.title, i.overview, i.tagline)]
         texts += [v.reason or "" for v in items] + sorted(titles)
         facts = ClaimFacts.build(texts, [g for i in catalog_items for g in i.genres], years)
-        words = request.ctx.words or source_locale()
+        words = request.ctx.locale
         if words.is_source:  # the named-things check knows English words only
             claims = claim_problems(text, facts, level=ClaimLevel.NAMES, common=default_rules().english_words)
         else:

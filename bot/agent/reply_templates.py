@@ -39,7 +39,7 @@ class ReplyFacts:
     @property
     def words(self) -> Locale:
         """The turn's reply language."""
-        return self.ctx.words or source_locale()
+        return self.ctx.locale
 
     @property
     def profile(self) -> CatalogProfile:
@@ -200,10 +200,10 @@ def render_template_reply(
     items: list[ItemView],
 ) -> str:
     """The template reply of a turn: the error template when every tool call failed, else the intent's."""
-    prompts = prompts.localized(ctx.words or source_locale())
+    prompts = prompts.localized(ctx.locale)
     ok = [o for o in outcomes if o.ok and o.result is not None]
     if outcomes and not ok:
         errors = [o.error for o in outcomes if o.error]
-        profile = localized_profile(ctx.catalog.profile, ctx.words or source_locale())
+        profile = localized_profile(ctx.catalog.profile, ctx.locale)
         return prompts.template_reply("error", profile=profile, errors=errors)
     return RENDERERS[intent](prompts, intent, ReplyFacts(ctx, decision, ok, items))
