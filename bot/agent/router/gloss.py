@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jieba
 
-from bot.agent.router.phrases import LEXICON_DIR, LexiconError, clean, load_yaml, phrase_key, tokenize
+from bot.agent.router.phrases import LEXICON_DIR, LexiconError, Token, clean, load_yaml, phrase_key, tokenize
 
 GLOSS_FILE = "gloss.yaml"
 SEGMENTED_LANGUAGES = frozenset({"zh"})  # languages written without spaces between words
@@ -34,10 +34,6 @@ class GlossTable:
     phrases: Mapping[tuple[str, ...], str]
     raw: Mapping[str, str]  # the phrases as written (what jieba is taught)
     elisions: Mapping[str, str]
-
-    @property
-    def longest(self) -> int:
-        return max((len(k) for k in self.phrases), default=1)
 
 
 def load_gloss(language: str, folder: Path = LEXICON_DIR) -> GlossTable:
@@ -80,56 +76,61 @@ class Glosser:
             else None
         )  # fmt: skip
         self._segmenter: jieba.Tokenizer | None = None
+        self._longest = max((len(k) for k in (*table.phrases, *self._aliases)), default=1)  # words of a phrase
 
     def gloss(self, text: str) -> str:
         return self.gloss_with_rest(text)[0]
 
     def gloss_with_rest(self, text: str) -> tuple[str, list[str]]:
         """The English words, and the words that had no gloss and were dropped (Chinese free text)."""
-        cleaned = clean(text).translate(_PUNCTUATION)
         if self.language in SEGMENTED_LANGUAGES:
-            return self._gloss_segmented(cleaned)
-        if self._elision is not None:
-            cleaned = self._elision.sub(lambda m: self.table.elisions[m.group(1).lower()], cleaned)
-        return self._gloss_words(cleaned), []
+            return self._gloss_segmented(self._prepared(text))
+        tokens = tokenize(self._prepared(text))
+        out: list[str] = []
+        for start, _, found in self._matches(tokens):
+            out.extend([tokens[start].raw] if found is None else [found] if found else [])
+        return " ".join(out), []
 
     def known_share(self, text: str) -> float:
         """The share of the message's words (Chinese: of its Chinese words) that the table or the aliases know:
         evidence of the language when the detector is unsure of a short message ("muéstrame mi perfil")."""
-        cleaned = clean(text).translate(_PUNCTUATION)
         if self.language in SEGMENTED_LANGUAGES:
-            words = [w.strip().lower() for w in self._segments().cut(cleaned) if _is_cjk(w)]
-            known = sum(w in self.table.raw or w in self._raw_aliases for w in words)
-            return known / len(words) if words else 0.0
+            chinese = [w.strip().lower() for w in self._segments().cut(self._prepared(text)) if _is_cjk(w)]
+            known = sum(w in self.table.raw or w in self._raw_aliases for w in chinese)
+            return known / len(chinese) if chinese else 0.0
+        tokens = tokenize(self._prepared(text))
+        words = sum(not t.is_break for t in tokens)
+        known = sum(
+            end - start
+            for start, end, found in self._matches(tokens)
+            if found is not None and tuple(t.norm for t in tokens[start:end]) in self.table.phrases
+        )  # the table's phrases: an original title is no evidence of the language
+        return known / words if words else 0.0
+
+    def _prepared(self, text: str) -> str:
+        """The text cleaned, its CJK punctuation made ASCII, its elisions expanded ("j'ai" -> "je ai")."""
+        cleaned = clean(text).translate(_PUNCTUATION)
         if self._elision is not None:
             cleaned = self._elision.sub(lambda m: self.table.elisions[m.group(1).lower()], cleaned)
-        tokens = [t for t in tokenize(cleaned) if not t.is_break]
-        longest = self.table.longest
-        covered: set[int] = set()
-        for i in range(len(tokens)):
-            for n in range(min(longest, len(tokens) - i), 0, -1):
-                if tuple(t.norm for t in tokens[i : i + n]) in self.table.phrases:
-                    covered.update(range(i, i + n))
-                    break
-        return len(covered) / len(tokens) if tokens else 0.0
+        return cleaned
 
-    def _gloss_words(self, text: str) -> str:
-        tokens = tokenize(text)
-        longest = max(self.table.longest, max((len(k) for k in self._aliases), default=1))
-        out: list[str] = []
+    def _matches(self, tokens: list[Token]) -> list[tuple[int, int, str | None]]:
+        """Longest phrase (an alias, else a gloss) first, left to right: (start, end, its gloss) for a phrase of
+        tokens[start:end], (i, i + 1, None) for a token no phrase covers."""
+        out: list[tuple[int, int, str | None]] = []
         i = 0
         while i < len(tokens):
-            for n in range(min(longest, len(tokens) - i), 0, -1):
+            for n in range(min(self._longest, len(tokens) - i), 0, -1):
                 key = tuple(t.norm for t in tokens[i : i + n])
                 found = self._aliases.get(key, self.table.phrases.get(key))
                 if found is not None:
-                    out.extend([found] if found else [])
+                    out.append((i, i + n, found))
                     i += n
                     break
             else:
-                out.append(tokens[i].raw)
+                out.append((i, i + 1, None))
                 i += 1
-        return " ".join(out)
+        return out
 
     def _segments(self) -> jieba.Tokenizer:
         if self._segmenter is None:
