@@ -15,7 +15,7 @@ export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 export CONCIERGE_HOME
 
-.PHONY: install run test lint bench catalog chromium clean
+.PHONY: install run test lint bench catalog chromium fonts clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,14 +46,18 @@ $(STAMP): pyproject.toml $(LLAMA_WHEEL) | $(PY)
 install: $(STAMP)
 
 # Debian chromium for the browser tests (never `playwright install`).
-chromium:
+chromium: fonts
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# A font with Chinese glyphs for the UI's chart and the browser (the UI speaks Chinese); a warning where apt fails.
+fonts:
+	@fc-list 2>/dev/null | grep -qi "cjk" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; } || echo "fonts-noto-cjk not installed: the chart shows Chinese as boxes"
 
 # Builds the demo catalog, imports the demo history and trains the recommender; a no-op when up to date.
 catalog: install
 	$(VENV)/bin/concierge build-demo
 
-run: catalog
+run: catalog fonts
 	$(VENV)/bin/concierge serve
 
 lint: install

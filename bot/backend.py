@@ -66,8 +66,9 @@ class ChatBackend(Protocol):
         """Store feedback; returns {"item_id", "signal", "title"}. Raises KeyError for an unknown item."""
         ...
 
-    def profile(self, user_id: str) -> dict[str, Any]:
-        """The user's profile (structured: top_genres [{genre, weight}], decades, favourites, summary, counts)."""
+    def profile(self, user_id: str, *, language: str | None = None) -> dict[str, Any]:
+        """The user's profile (structured: top_genres [{genre, weight}], decades, favourites, summary, counts); the
+        summary in `language` (UnsupportedLanguage for one that is not served; None: the source language)."""
         ...
 
     def ingest_events(self, rows: Sequence[object]) -> dict[str, int]:
@@ -100,4 +101,8 @@ class ChatBackend(Protocol):
     def catalog_profile(self) -> CatalogProfile:
         """The live catalog's profile (its item noun, category label, example requests): the UI's and the widget's
         words come from it. Loads the catalog when it is not loaded yet (callers check ready() first)."""
+        ...
+
+    def languages(self) -> dict[str, str]:
+        """The reply languages, code -> the language's own name ("zh" -> "中文"), the default first: the UI's picker."""
         ...

@@ -9,12 +9,13 @@ from typing import Any
 from bot.agent.decision import DialogueState
 from bot.agent.dialogue_state import advance_state, state_from_dict, state_to_dict, withdraw_deleted
 from bot.agent.events import ReplyMode, TurnDone, TurnEvent
+from bot.agent.reply_templates import taste_summary
 from bot.agent.turn import TurnRequest
 from bot.backend import ConversationTooLong, SessionNotFound, Signal
 from bot.composition import Components, Overrides, build_components
 from bot.config import Settings
 from bot.ops.metrics import TurnMetrics
-from prompts.locale import Locale
+from prompts.locale import SOURCE_LOCALE, Locale
 from store.catalog_profile import CatalogProfile
 from store.catalog_update import parse_update
 from store.chroma_client import CatalogUnavailable
@@ -219,10 +220,17 @@ class Concierge:
         self.components.history.add_event(user_id, item_id, signal)
         return {"item_id": item_id, "signal": signal, "title": item.label}
 
-    def profile(self, user_id: str) -> dict[str, Any]:
+    def profile(self, user_id: str, *, language: str | None = None) -> dict[str, Any]:
         self.components.check_catalog()
-        result = user_profile(self.context(user_id, "user", with_llm=False))
-        return {**result.data, "summary": result.data.get("summary", result.summary)}
+        if language:
+            self.components.languages.picker.check(language)
+        words = self.components.languages.words(language or SOURCE_LOCALE)
+        result = user_profile(self.context(user_id, "user", with_llm=False, words=words))
+        taste = {**result.data, "summary": result.data.get("summary", result.summary)}
+        if words.is_source:
+            return taste
+        summary = taste_summary(self.components.prompts, self.components.catalog.profile, words, taste)
+        return {**taste, "summary": summary}
 
     def ingest_events(self, rows: Sequence[object]) -> dict[str, int]:
         self.components.check_catalog()
@@ -252,6 +260,9 @@ class Concierge:
 
     def catalog_profile(self) -> CatalogProfile:
         return self.components.catalog.profile
+
+    def languages(self) -> dict[str, str]:
+        return self.components.languages.names()
 
 
 def without_deleted_items(

@@ -66,6 +66,10 @@ class Prompts:
         domain ("film", "book") but through it."""
         return self._env.get_template(name).render(profile=profile, **variables).strip()
 
+    def render_local(self, name: str, *, profile: object, **variables: Any) -> str:
+        """A prompt file of this locale (locales/<code>/<name>; the folder's own for the source locale)."""
+        return self.render(f"{self._prefix}{name}", profile=profile, **variables)
+
     def template_reply(self, intent: str, *, profile: object, **variables: Any) -> str:
         """A reply template (templates/<intent>.j2 of the locale) with the catalog profile and the intent's
         variables."""

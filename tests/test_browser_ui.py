@@ -1,7 +1,9 @@
-"""The Gradio UI in a real chromium (fake backend): streamed chat, cards, feedback -> chart, escaping, offline."""
+"""The Gradio UI in a real chromium (fake backend): streamed chat, cards, feedback -> chart, escaping, offline;
+the language picker; a Chinese request answered in Chinese (the real small backend)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ import pytest
 
 from bot.http.app import create_app
 from bot.http.gradio_ui import mount_ui
+from tests.app_fixtures import small_backend
 from tests.card_fixtures import assert_b1_picture_and_link, hostile_shop_catalog
 from tests.fake_backend import CHROMIUM, FakeBackend, free_port, live_server, make_settings, screenshot
 
@@ -18,6 +21,7 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (apt-get install chromium)"),
 ]
 XSS = "crime <img src=x onerror=window.__pwned=1> <b>bold</b>"
+CJK = "[\u4e00-\u9fff]"
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +124,61 @@ def test_demo_user_picker_shows_their_profile(page: Any) -> None:
     screenshot(page, "ui_demo_user")
 
 
+def pick_language(page: Any, name: str) -> None:
+    page.locator("#language-picker input").click()
+    page.get_by_role("option", name=name, exact=True).click()
+
+
+def placeholder_is(page: Any, text: str) -> None:
+    page.wait_for_function(
+        "text => document.querySelector('#message textarea').placeholder === text", arg=text, timeout=30_000
+    )
+
+
+def replied(page: Any, turns: int) -> None:
+    """Wait until the chat holds `turns` complete replies (the fake's replies end with "catalog.")."""
+    page.wait_for_function(
+        "n => { const rows = [...document.querySelectorAll('#chat .bot-row')];"
+        " return rows.length === n && rows[n - 1].innerText.includes('catalog.'); }",
+        arg=turns,
+        timeout=30_000,
+    )
+
+
+def test_language_picker_switches_the_words_and_asks_for_the_language(
+    page: Any, served: tuple[str, FakeBackend]
+) -> None:
+    _, backend = served
+    placeholder_is(page, "Ask for a film…")
+    page.locator("#language-picker input").click()  # Auto, then each language by its own name
+    names = [n.replace("✓", "").strip() for n in page.get_by_role("option").all_inner_texts()]  # ✓: the value
+    assert names[0] == "Auto" and {"English", "中文", "Español", "Français"} <= set(names)
+    page.get_by_role("option", name="Español", exact=True).click()
+    placeholder_is(page, "Pide una película…")
+    assert "del catálogo" in page.locator("#heading").inner_text()
+    page.get_by_text("Las recomendaciones aparecen aquí como tarjetas.").wait_for(timeout=30_000)
+    assert "qué sabes de mis gustos" in page.locator("#examples").inner_text()
+    send(page, "a crime film")
+    page.locator("#card-0").wait_for(timeout=30_000)
+    replied(page, 1)
+    assert backend.calls[-1]["language"] == "es"
+    assert page.locator("#like-0").inner_text().strip() == "me gusta"  # the card's buttons and mark too
+    page.locator("#like-0").click()
+    page.locator("#card-0").get_by_text("te gusta").wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('#profile-summary textarea').value.endsWith('(es)')", timeout=30_000
+    )  # the fake's summary names the language it was asked in
+    assert "Resumen del perfil" in page.locator("#profile-summary").inner_text()
+    screenshot(page, "ui_language_es")
+    # Auto ("Automático" in Spanish words): detected again, the words of the conversation's language (fake: en)
+    pick_language(page, "Automático")
+    placeholder_is(page, "Ask for a film…")
+    send(page, "heat")
+    replied(page, 2)
+    assert backend.calls[-1]["language"] is None
+    assert backend.calls[-1]["session_id"] == backend.calls[-2]["session_id"]  # the same conversation
+
+
 def test_ui_page_may_only_be_framed_by_allowed_origins(served: tuple[str, FakeBackend]) -> None:
     import httpx
 
@@ -163,5 +222,52 @@ def test_cards_show_picture_and_link_and_keep_catalog_text_inert(browser: Any, s
         assert page.evaluate("window.__pwned") is None
         screenshot(page, "ui_cards_with_pictures")
         assert outside == []
+    finally:
+        context.close()
+
+
+# ---- a Chinese request on the real small backend (router, templates, zh locale) ---------------------------------
+@pytest.fixture(scope="module")
+def real_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    backend = small_backend(tmp_path_factory.mktemp("ui-zh"), reply_mode="template")
+    settings = make_settings(tmp_path_factory.mktemp("ui-zh-home"), reply_mode="template")
+    with live_server(mount_ui(create_app(settings, backend), settings, backend)) as url:
+        yield url
+
+
+def test_chinese_request_gets_chinese_reply_cards_and_words(browser: Any, real_served: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(real_served + "/")
+        page.locator("#message textarea").wait_for(timeout=60_000)
+        page.locator("#profile-chart img").wait_for(timeout=30_000)
+        send(page, "推荐几部90年代的喜剧片")  # "recommend a few 1990s comedies", language on Auto
+        page.locator("#card-0").wait_for(timeout=60_000)
+        page.wait_for_function(
+            "cjk => { const rows = document.querySelectorAll('#chat .bot-row');"
+            " return rows.length && new RegExp(cjk).test(rows[rows.length - 1].innerText)"
+            " && !rows[rows.length - 1].innerText.startsWith('…'); }",
+            arg=CJK,
+            timeout=60_000,
+        )
+        reply = page.locator("#chat .bot-row").last.inner_text()
+        assert "Sorry" not in reply and "喜剧" in reply and "1990" in reply, reply  # comedy, the 90s: understood
+        assert page.locator("[id^=card-]").count() >= 3
+        # Auto: the UI's own words follow the language the reply was in
+        page.wait_for_function(
+            "cjk => new RegExp(cjk).test(document.querySelector('#message textarea').placeholder)",
+            arg=CJK,
+            timeout=30_000,
+        )
+        assert re.search(CJK, page.locator("#heading").inner_text())
+        assert page.locator("#like-0").inner_text().strip() == "喜欢"
+        page.wait_for_function(
+            "cjk => new RegExp(cjk).test(document.querySelector('#profile-summary').innerText)", arg=CJK, timeout=30_000
+        )
+        shown = page.locator("body").inner_text()
+        english = ("Reply mode", "Profile summary", "Your profile", "Language", "Message", "Recommendations appear")
+        assert [word for word in english if word in shown] == []  # the UI's own words are Chinese too
+        screenshot(page, "ui_chinese_request")
     finally:
         context.close()

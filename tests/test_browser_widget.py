@@ -1,5 +1,6 @@
 """The embeddable widget in a real chromium: a page on another port (allowed origin) chats end to end;
-a page from an origin not allowed cannot; markup typed or returned shows as text and never runs."""
+a page from an origin not allowed cannot; markup typed or returned shows as text and never runs; data-lang sets
+the language of the widget's words and of every message."""
 
 from __future__ import annotations
 
@@ -33,9 +34,9 @@ pytestmark = [
 XSS = "heat <img src=x onerror=window.__pwned=1>"
 
 
-def shop_page(service_url: str, token: str | None) -> Starlette:
+def shop_page(service_url: str, token: str | None, lang: str | None = None) -> Starlette:
     """A plain third-party page that embeds the widget (like examples/embed.html)."""
-    attribute = f' data-token="{token}"' if token else ""
+    attribute = (f' data-token="{token}"' if token else "") + (f' data-lang="{lang}"' if lang else "")
 
     def index(_: Request) -> HTMLResponse:
         return HTMLResponse(
@@ -155,6 +156,37 @@ def test_widget_shows_markup_as_text_and_runs_nothing(
         assert page.locator("#concierge-panel img").count() == 0
         assert page.evaluate("window.__pwned") is None
         screenshot(page, "widget_escaped_markup")
+
+
+def test_widget_data_lang_sets_words_and_message_language(
+    open_page: Any, service: tuple[str, FakeBackend], ports: dict[str, int]
+) -> None:
+    url, backend = service
+    for lang, placeholder in (("es", "Pide una película…"), (None, "Ask for a film…")):
+        with live_server(shop_page(url, None, lang), port=ports["allowed"]) as shop:
+            page = open_page(shop + "/")
+            requests: list[Any] = []
+            page.on("request", lambda r, seen=requests: seen.append(r) if r.url.startswith(url) else None)
+            page.locator("#concierge-bubble").click()  # the widget asks for its words again when opened
+            page.wait_for_function(
+                "text => document.querySelector('#concierge-input').placeholder === text",
+                arg=placeholder,
+                timeout=30_000,
+            )
+            chat(page, "a crime film")
+            page.locator("#concierge-log .concierge-card").first.wait_for(timeout=30_000)
+            page.wait_for_function(
+                "() => document.querySelector('#concierge-log .concierge-bot').textContent.endsWith('catalog.')",
+                timeout=30_000,
+            )
+            words = [r.url for r in requests if "/api/v1/ui-strings" in r.url]
+            sent = [r.post_data_json for r in requests if r.url.endswith("/messages")]
+            assert words and all(w.endswith("?language=es") if lang else "language" not in w for w in words)
+            assert sent == [{"text": "a crime film", "language": lang} if lang else {"text": "a crime film"}]
+            assert backend.calls[-1]["language"] == lang  # without data-lang: none, the service detects it
+            if lang:
+                assert page.locator("#concierge-panel").get_attribute("lang") == "es"
+                screenshot(page, "widget_data_lang_es")
 
 
 # ---- cards with a picture and a link (a catalog with display fields; hostile title and URLs) ------------------

@@ -31,6 +31,7 @@ VIEW = ItemView("6", "Heat", 1995, ("Action", "Crime"), "Because you liked Ronin
 # English words a template in another language has no reason to contain (its own words, not the catalog's)
 ENGLISH_WORDS = re.compile(r"\b(the|and|you|your|here|with|from|for|this|that|sorry|found|picks?)\b", re.IGNORECASE)
 TASTE = {"top_genres": [{"genre": "Crime", "weight": 1.0}], "decades": [{"decade": "1990s", "weight": 1.0}],
+         "main_decades": ["1990s"],
          "favourites": ["Heat (1995)"], "counts": {"items": 3, "likes": 2}, "summary": "English summary"}  # fmt: skip
 
 
@@ -52,7 +53,11 @@ def variables(template: str) -> list[dict[str, object]]:
         "audience": [{"summary": "", "data": {}}],
         "keywords": [{"keywords": [], "subject": ""}, {"keywords": ["heist"], "subject": "Heat (1995)"}],
         "marketing_copy": [{"copy": ""}, {"copy": "Copy."}],
-        "error": [{"errors": []}, {"errors": ["an English tool error"]}],
+        "error": [
+            {"errors": [], "suggestions": []},
+            {"errors": ["an English tool error"], "suggestions": []},
+            {"errors": ["an English tool error"], "suggestions": ["Heat (1995)"]},
+        ],
     }  # fmt: skip
     return cases.get(template.removesuffix(".j2"), [{}])
 

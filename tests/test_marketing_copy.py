@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, cast
 
@@ -9,7 +10,9 @@ import pytest
 
 from bot.guard import check_copy
 from bot.testing.scripted_model import ScriptedModel
+from prompts.locale import shipped_locales
 from store.items import CatalogItem
+from tests.test_locales import ENGLISH_WORDS
 from tests.test_marketing_fakes import ITEMS, FakeCatalog, FakeTitles, TimeoutModel, make_ctx
 from tools.marketing.channels import load_channel_rules
 from tools.marketing.copy import clean_draft, write_copy
@@ -150,3 +153,20 @@ def test_guard_checks() -> None:
 def test_clean_draft() -> None:
     assert clean_draft('Tagline: "Trust no one."\nextra line', "tagline") == "Trust no one."
     assert clean_draft("Subject: Hi\n\nBody", "email") == "Subject: Hi\n\nBody"
+
+
+@pytest.mark.parametrize("code", ["zh", "es", "fr", "de"])
+@pytest.mark.parametrize("channel", ["tagline", "push", "social", "email"])
+def test_copy_in_another_language_is_the_locales_template_without_english_words(
+    tmp_path: Path, code: str, channel: str
+) -> None:
+    model = ScriptedModel(["An English draft the guard would pass."])
+    ctx = dataclasses.replace(make_ctx(tmp_path, llm=model, events=[]), words=shipped_locales().get(code))
+    result = write_copy(ctx, "Heat", channel=channel)  # type: ignore[arg-type]
+    text = result.data["text"]
+    assert result.data["used_template"] is True and model.calls == []  # the English-only LLM draft is not asked
+    own = text.replace(HEAT.title, "").replace(HEAT.overview, "")
+    for keyword in result.data.get("keywords", []):
+        own = own.replace(str(keyword), "")
+    assert not ENGLISH_WORDS.search(own), text
+    assert HEAT.title in text or channel == "tagline"

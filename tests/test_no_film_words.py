@@ -22,7 +22,8 @@ from bot.composition import Overrides
 from bot.concierge import Concierge, build_backend
 from bot.config import Settings
 from bot.http.app import STATIC, create_app
-from bot.http.gradio_ui import build_ui, genre_chart
+from bot.http.gradio_ui import build_ui
+from bot.http.profile_chart import genre_chart
 from bot.testing.scripted_model import ScriptedModel
 from store.catalog import CatalogStore
 from store.catalog_profile import CatalogProfile, shipped_profile

@@ -15,6 +15,7 @@ from tools.results import ToolResult
 HALF_LIFE_DAYS = 365.0 * 2
 LIKE_WEIGHT = 1.5  # an explicit like; an interaction of strength s (store.event_weights) weighs s × this
 TOP_N = 8
+DECADE_SHARE = 0.25  # a decade named in "mostly from …" holds at least this share of the items
 
 
 def _event_weight(signal: str, rating: float | None, mean: float) -> float:
@@ -71,8 +72,8 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
         recency = math.pow(0.5, max(0.0, newest - event.ts) / 86400.0 / HALF_LIFE_DAYS)
         for genre in item.genres:
             genres[genre] += weight * recency
-        if item.year:
-            decades[f"{item.year // 10 * 10}s"] += weight * recency
+        if item.year and weight > -0.99 and event.signal != "dislike":  # the decades of what they watch, not hate
+            decades[f"{item.year // 10 * 10}s"] += recency
         if weight > 0:
             for word in (*item.keywords[:5], *item.tags[:5]):
                 tags[word] += 1
@@ -82,6 +83,8 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
     ranked_genres = sorted(genres.items(), key=lambda x: -x[1])
     ranked_decades = sorted(decades.items(), key=lambda x: -x[1])
     top_genres: list[dict[str, Any]] = [{"genre": g, "weight": round(w, 3)} for g, w in ranked_genres]
+    total = sum(decades.values()) or 1.0
+    ranked_decades = [(d, w / total) for d, w in ranked_decades]  # shares of the (recency-weighted) items
     top_decades: list[dict[str, Any]] = [{"decade": d, "weight": round(w, 3)} for d, w in ranked_decades]
     favourites = [label for value, label in sorted(scored, key=lambda x: -x[0])[:5] if value > 0]
     counts = {
@@ -94,7 +97,7 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
         "interactions": sum(e.signal in IMPLICIT_KINDS for e in events),  # the shop's views ... purchases
     }
     liked_genres = [g for g, w in ranked_genres if w > 0][:3]
-    liked_decades = [d for d, w in ranked_decades if w > 0][:2]
+    liked_decades = main_decades(ranked_decades)
     words = ctx.catalog.profile  # the catalog's nouns: "films" for the demo, "books", "products" ...
     if not events:
         summary = f"No history yet: tell me a few {words.item.plural} you loved."
@@ -110,6 +113,7 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
     return {
         "top_genres": top_genres[:TOP_N],
         "decades": top_decades[:TOP_N],
+        "main_decades": liked_decades,
         "top_tags": [t for t, _ in tags.most_common(TOP_N)],
         "favourites": favourites,
         "disliked": disliked[:5],
@@ -117,6 +121,13 @@ def build_profile(ctx: ToolContext, now: float | None = None) -> dict[str, Any]:
         "mean_rating": round(mean, 3) if ratings else None,
         "summary": summary,
     }
+
+
+def main_decades(ranked: list[tuple[str, float]]) -> list[str]:
+    """The one or two decades most of the items are from ("mostly from the 1990s"): each holds at least
+    DECADE_SHARE of them and together at least half; none when the history is spread wider."""
+    main = [decade for decade, share in ranked[:2] if share >= DECADE_SHARE]
+    return main if sum(share for decade, share in ranked if decade in main) >= 0.5 else []
 
 
 def user_profile(ctx: ToolContext) -> ToolResult:

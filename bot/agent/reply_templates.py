@@ -22,6 +22,8 @@ from tools.localized import category_list, localized_profile
 from tools.names import Intent, ToolName
 from tools.results import ToolInputError
 
+MAX_SUGGESTIONS = 3  # what the error reply offers instead ("did you mean …")
+
 
 @dataclass(frozen=True, slots=True)
 class ReplyFacts:
@@ -131,6 +133,13 @@ def _profile(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     return prompts.template_reply(intent, profile=facts.profile, summary=summary, taste=call.result.data)
 
 
+def taste_summary(prompts: Prompts, profile: CatalogProfile, words: Locale, taste: dict[str, Any]) -> str:
+    """The profile tool's data as the profile reply says it, in that language (the UI's and the API's summary)."""
+    localized = localized_profile(profile, words)
+    summary = str(taste.get("summary") or "")
+    return prompts.localized(words).template_reply(Intent.PROFILE, profile=localized, summary=summary, taste=taste)
+
+
 def _feedback(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     feedback = [
         {"signal": o.arguments.get("signal", "seen"), "label": o.result.items[0].item.label}
@@ -204,6 +213,7 @@ def render_template_reply(
     ok = [o for o in outcomes if o.ok and o.result is not None]
     if outcomes and not ok:
         errors = [o.error for o in outcomes if o.error]
+        suggestions = list(dict.fromkeys(s for o in outcomes for s in o.suggestions))[:MAX_SUGGESTIONS]
         profile = localized_profile(ctx.catalog.profile, ctx.locale)
-        return prompts.template_reply("error", profile=profile, errors=errors)
+        return prompts.template_reply("error", profile=profile, errors=errors, suggestions=suggestions)
     return RENDERERS[intent](prompts, intent, ReplyFacts(ctx, decision, ok, items))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import time
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ class ToolOutcome:
     result: ToolResult | None
     error: str | None
     duration_ms: float
+    suggestions: tuple[str, ...] = ()  # a ToolInputError's: catalog titles, genres … the user may have meant
 
     @property
     def ok(self) -> bool:
@@ -88,8 +89,8 @@ class Toolbox:
         started = time.perf_counter()
         args = dict(arguments)
 
-        def outcome(result: ToolResult | None, error: str | None) -> ToolOutcome:
-            return ToolOutcome(name, args, result, error, (time.perf_counter() - started) * 1000.0)
+        def outcome(result: ToolResult | None, error: str | None, suggestions: Sequence[str] = ()) -> ToolOutcome:
+            return ToolOutcome(name, args, result, error, (time.perf_counter() - started) * 1000.0, tuple(suggestions))
 
         spec = self.registry.get(name)
         if spec is None:
@@ -106,6 +107,6 @@ class Toolbox:
             return outcome(spec.function(ctx, **clean), None)
         except ToolInputError as exc:
             hint = f" (did you mean: {', '.join(exc.suggestions)})" if exc.suggestions else ""
-            return outcome(None, f"{exc}{hint}")
+            return outcome(None, f"{exc}{hint}", exc.suggestions)
         except PermissionError as exc:
             return outcome(None, str(exc) or f"{name} is not allowed")

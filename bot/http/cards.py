@@ -13,7 +13,6 @@ from typing import Any
 
 from store.display_fields import DisplayFields
 
-MARKS = {"like": "liked", "dislike": "disliked", "seen": "seen"}
 COVER_WIDTH_PX = 64
 COVER_HEIGHT_PX = 96
 CARD_CSS = f"""
@@ -37,7 +36,7 @@ def _attribute(text: str) -> str:
 
 def card_html(item: Mapping[str, Any], mark: str | None = None) -> str:
     """One recommendation as escaped HTML: picture, title (a link when the item has one), year, genres, price,
-    reason, and the user's last feedback."""
+    reason, and the user's last feedback in the UI's words (`mark`: "liked", "已喜欢"; UiStrings.mark_label)."""
     display = DisplayFields.from_mapping(item)
     label = str(item["title"]) + (f" ({item['year']})" if item.get("year") else "")
     title = html.escape(label)
@@ -51,7 +50,7 @@ def card_html(item: Mapping[str, Any], mark: str | None = None) -> str:
         else ""
     )
     price = f'<div class="price">{html.escape(display.price_label())}</div>' if display.price is not None else ""
-    badge = f'<span class="mark">{html.escape(MARKS[mark])}</span>' if mark in MARKS else ""
+    badge = f'<span class="mark">{html.escape(mark)}</span>' if mark else ""
     return (
         f'<div class="concierge-card">{cover}<div class="body">'
         f'{badge}<div class="title">{title}</div>'
@@ -61,4 +60,4 @@ def card_html(item: Mapping[str, Any], mark: str | None = None) -> str:
     )
 
 
-__all__ = ["CARD_CSS", "MARKS", "card_html"]
+__all__ = ["CARD_CSS", "card_html"]

@@ -5,7 +5,8 @@ loads from the internet (system fonts, analytics off, no SSR node server).
 
 Who is chatting: in demo mode the visitor picks a demo user (the film demo's MovieLens users) or "new visitor";
 otherwise (and for "new visitor") each browser tab is a fresh anonymous user ("anon-<uuid>", kept in the tab's
-state). Its own words (heading, placeholder, examples) are the catalog's (bot/http/ui_strings.py).
+state). Its own words (heading, placeholder, examples) are the catalog's (bot/http/ui_strings.py), in the language
+picked (bot/http/gradio_language.py: Auto = the language of the last reply).
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from typing import Any
 from fastapi import FastAPI
 
 from bot.agent.events import ItemsShown, TextDelta, ToolStarted, TurnDone
+from bot.agent.language import UnsupportedLanguage
 from bot.backend import ChatBackend, SessionNotFound
 from bot.config import Settings
 from bot.http.cards import CARD_CSS, card_html
+from bot.http.gradio_language import chart_in, language_picker, requested, shown_words, words_in, words_language
 from bot.http.limits import RateLimited, RateLimiter
 from bot.http.ui_strings import UiWords
 from store.chroma_client import CatalogUnavailable
 
 NEW_VISITOR = "new visitor"
-SIGNALS = {"like": "like", "dislike": "dislike", "seen": "seen"}
+SIGNALS = ("like", "dislike", "seen")  # the feedback buttons under a card
 CSS = CARD_CSS  # the cards' style lives with their HTML (bot/http/cards.py)
 CLOSED = (
     "Sign-in is required here (CONCIERGE_AUTH=jwt, anonymous visitors off): use the API or the widget with a token."
@@ -37,28 +40,6 @@ CLOSED = (
 def as_text(text: str) -> str:
     """Chat text for gr.Chatbot, which renders (sanitised) HTML: escaped, so markup shows as typed."""
     return html.escape(text, quote=False)
-
-
-def genre_chart(profile: dict[str, Any], title: str = "Your taste") -> Any:
-    """A horizontal bar chart of the profile's genre weights (a matplotlib figure); title: the catalog's words
-    ("Your genres", "Your shelves": UiStrings.chart_title)."""
-    from matplotlib.figure import Figure
-
-    rows = list(profile.get("top_genres", []))[:8]
-    figure = Figure(figsize=(4.6, 2.8), dpi=90)
-    axis = figure.add_subplot()
-    if rows:
-        names = [str(r["genre"]) for r in rows][::-1]
-        weights = [float(r["weight"]) for r in rows][::-1]
-        axis.barh(names, weights, color=["#4c78a8" if w >= 0 else "#e45756" for w in weights])
-        axis.axvline(0, color="#888", linewidth=0.8)
-        axis.set_xlabel("taste weight")
-    else:
-        axis.text(0.5, 0.5, "no history yet", ha="center", va="center")
-        axis.set_axis_off()
-    axis.set_title(title)
-    figure.tight_layout()
-    return figure
 
 
 def profile_summary(profile: dict[str, Any]) -> str:
@@ -75,8 +56,11 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
     words = UiWords(backend)  # the catalog's words ("Ask for a book…"); refreshed on every page load
     shown = words.current()
 
-    def draw_chart(profile: dict[str, Any]) -> Any:
-        return genre_chart(profile, words.current().chart_title)
+    def draw_chart(profile: dict[str, Any], code: str | None = None) -> Any:
+        return chart_in(profile, words_in(words, code))
+
+    def profile_of(user: str, code: str | None) -> dict[str, Any]:
+        return backend.profile(user, language=requested(code))
 
     def user_for(choice: str | None, state: dict[str, Any]) -> str:
         if demo_mode and choice in demo_users:  # never trust the picker's value: only demo users
@@ -93,7 +77,7 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
         return True
 
     def respond(
-        text: str, chat: list[dict[str, Any]], choice: str | None, mode: str, state: dict[str, Any]
+        text: str, chat: list[dict[str, Any]], choice: str | None, mode: str, lang: str | None, state: dict[str, Any]
     ) -> Iterator[tuple[Any, ...]]:
         text = (text or "").strip()
         unchanged = (chat, state, gr.skip(), gr.skip(), gr.skip())
@@ -110,16 +94,23 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
             return
         session = state.get("session")
         if session is not None and len(chat) + 2 > settings.max_messages:
-            gr.Info("This conversation is full; a new one starts.")
+            gr.Info(words_in(words, words_language(lang, state.get("language"))).conversation_full)
             chat, session = [], None
         chat = [*chat, {"role": "user", "content": as_text(text)}, {"role": "assistant", "content": "…"}]
         yield chat, state, gr.skip(), gr.skip(), gr.skip()
         try:
-            events = backend.run_turn(user_id=user, text=text, session_id=session, reply_mode=mode)  # type: ignore[arg-type]
+            events = backend.run_turn(
+                user_id=user,
+                text=text,
+                session_id=session,
+                reply_mode=mode,  # type: ignore[arg-type]
+                language=requested(lang),
+            )
             draft = ""
+            working = words_in(words, words_language(lang, state.get("language"))).working
             for event in events:
                 if isinstance(event, ToolStarted) and not draft:
-                    chat[-1] = {"role": "assistant", "content": f"… ({event.name.replace('_', ' ')})"}
+                    chat[-1] = {"role": "assistant", "content": as_text(working)}
                     yield chat, state, gr.skip(), gr.skip(), gr.skip()
                 elif isinstance(event, TextDelta):
                     draft += event.text
@@ -130,22 +121,42 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                     yield chat, state, [item.to_dict() for item in event.items], gr.skip(), gr.skip()
                 elif isinstance(event, TurnDone):
                     state["session"] = event.result.session_id
+                    state["language"] = event.result.language  # the conversation's
+                    state["words"] = words_language(lang, event.result.language)  # the words to show next
                     chat[-1] = {"role": "assistant", "content": as_text(event.result.reply)}
-                    profile = backend.profile(user)
+                    profile = profile_of(user, state["words"])
                     items = [item.to_dict() for item in event.result.items]
-                    yield chat, state, items, draw_chart(profile), profile_summary(profile)
+                    yield chat, state, items, draw_chart(profile, state["words"]), profile_summary(profile)
         except CatalogUnavailable:
-            chat[-1] = {"role": "assistant", "content": "The catalog is unavailable right now; please retry shortly."}
+            now = words_in(words, words_language(lang, state.get("language")))
+            chat[-1] = {"role": "assistant", "content": as_text(now.catalog_unavailable)}
             yield chat, state, gr.skip(), gr.skip(), gr.skip()
         except SessionNotFound:
             state.pop("session", None)
-            chat[-1] = {"role": "assistant", "content": "That conversation has expired; please send it again."}
+            now = words_in(words, words_language(lang, state.get("language")))
+            chat[-1] = {"role": "assistant", "content": as_text(now.conversation_expired)}
+            yield chat, state, gr.skip(), gr.skip(), gr.skip()
+        except UnsupportedLanguage as exc:
+            chat[-1] = {"role": "assistant", "content": as_text(str(exc))}
             yield chat, state, gr.skip(), gr.skip(), gr.skip()
 
-    def switch_user(choice: str | None, state: dict[str, Any]) -> tuple[Any, ...]:
+    def switch_user(choice: str | None, state: dict[str, Any], code: str | None) -> tuple[Any, ...]:
         fresh: dict[str, Any] = {"visitor": state.get("visitor")} if state.get("visitor") else {}
-        profile = backend.profile(user_for(choice, fresh))
-        return [], fresh, [], draw_chart(profile), profile_summary(profile)
+        profile = profile_of(user_for(choice, fresh), code)
+        return [], fresh, [], draw_chart(profile, code), profile_summary(profile)
+
+    def follow_reply(state: dict[str, Any], code: str | None) -> tuple[Any, ...]:
+        """After a turn: the words of the language it was answered in (Auto) when they are not shown yet."""
+        wanted = state.get("words")
+        if not wanted or wanted == code:
+            return (gr.skip(),) * len(worded)
+        return shown_words(backend, words_in(words, wanted))
+
+    def pick_language(language: str | None, choice: str | None, state: dict[str, Any]) -> tuple[Any, ...]:
+        """A language picked: its words (Auto: the conversation's, else the source language's), chart and summary."""
+        code = words_language(language, state.get("language"))
+        profile = profile_of(user_for(choice, state), code)
+        return shown_words(backend, words_in(words, code), draw_chart(profile, code), profile_summary(profile))
 
     visitors = [NEW_VISITOR] if settings.allow_anonymous else []
     choices = [*visitors, *sorted(demo_users, key=lambda u: (len(u), u))] if demo_mode else visitors
@@ -158,6 +169,7 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
     with gr.Blocks(title="Concierge", analytics_enabled=False) as blocks:
         state = gr.State({})
         items_state = gr.State([])
+        shown_language = gr.State(shown.locale)  # the language of the words on screen
         heading = gr.Markdown(f"## {shown.heading}", elem_id="heading")
         with gr.Row():
             with gr.Column(scale=3):
@@ -171,10 +183,14 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                         scale=2,
                     )
                     mode = gr.Radio(
-                        ["llm", "template"], value=settings.reply_mode, label="Reply mode", elem_id="reply-mode"
+                        ["llm", "template"],
+                        value=settings.reply_mode,
+                        label=shown.reply_mode_label,
+                        elem_id="reply-mode",
                     )
+                    language = language_picker(backend, shown)
                 chatbot = gr.Chatbot(
-                    label="Chat",
+                    label=shown.chat_label,
                     height=420,
                     sanitize_html=True,
                     render_markdown=False,
@@ -184,28 +200,35 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                 )
                 box = gr.Textbox(
                     placeholder=shown.placeholder,
-                    label="Message",
+                    label=shown.message_label,
                     elem_id="message",
                     max_length=settings.max_message_chars,
                 )
                 samples = [[e] for e in shown.examples]
-                examples = gr.Dataset(components=[box], samples=samples, type="index", label="Try", elem_id="examples")
-                examples.click(lambda n: words.current().examples[n], [examples], [box], queue=False)
+                examples = gr.Dataset(
+                    components=[box], samples=samples, type="index", label=shown.examples_label, elem_id="examples"
+                )
+                examples.click(
+                    lambda n, code: words_in(words, code).examples[n], [examples, shown_language], [box], queue=False
+                )
             with gr.Column(scale=2):
-                chart = gr.Plot(label="Your profile", elem_id="profile-chart", format="png")
-                summary = gr.Textbox(label="Profile summary", interactive=False, lines=2, elem_id="profile-summary")
+                chart = gr.Plot(label=shown.profile_label, elem_id="profile-chart", format="png")
+                summary = gr.Textbox(label=shown.summary_label, interactive=False, lines=2, elem_id="profile-summary")
 
-                @gr.render(inputs=[items_state, picker, state])
-                def cards(items: list[dict[str, Any]], choice: str | None, session: dict[str, Any]) -> None:
+                @gr.render(inputs=[items_state, picker, state, shown_language])
+                def cards(items: list[dict[str, Any]], choice: str | None, session: dict[str, Any], code: str) -> None:
+                    now = words_in(words, code)
                     if not items:
-                        gr.Markdown(words.current().cards_empty, elem_id="cards-empty")
+                        gr.Markdown(now.cards_empty, elem_id="cards-empty")
                     marks: dict[str, str] = session.get("marks", {})
                     for n, item in enumerate(items):
                         with gr.Group(elem_classes=["card-group"]):
-                            gr.HTML(card_html(item, marks.get(item["item_id"])), elem_id=f"card-{n}")
+                            gr.HTML(card_html(item, now.mark_label(marks.get(item["item_id"]))), elem_id=f"card-{n}")
                             with gr.Row():
-                                for signal, label in SIGNALS.items():
-                                    button = gr.Button(label, size="sm", elem_id=f"{signal}-{n}", min_width=60)
+                                for signal in SIGNALS:
+                                    button = gr.Button(
+                                        now.signal_label(signal), size="sm", elem_id=f"{signal}-{n}", min_width=60
+                                    )
 
                                     def click(
                                         shown: list[dict[str, Any]],
@@ -219,31 +242,27 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                                             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
                                         backend.record_feedback(user, item_id, sig)  # type: ignore[arg-type]
                                         st["marks"] = {**st.get("marks", {}), item_id: sig}
-                                        profile = backend.profile(user)
-                                        return list(shown), st, draw_chart(profile), profile_summary(profile)
+                                        profile = profile_of(user, code)
+                                        return list(shown), st, draw_chart(profile, code), profile_summary(profile)
 
                                     button.click(click, [items_state, state], [items_state, state, chart, summary])
 
         outputs = [chatbot, state, items_state, chart, summary]
+        # the components the UI's words are in (gradio_language.WORDED's order)
+        worded = [heading, picker, box, examples, mode, language, chatbot, summary, chart, shown_language]
         pending = gr.State("")
         box.submit(lambda text: ("", text), [box], [box, pending], queue=False).then(
-            respond, [pending, chatbot, picker, mode, state], outputs
-        )
-        picker.change(switch_user, [picker, state], outputs)
-        blocks.load(switch_user, [picker, state], outputs)
+            respond, [pending, chatbot, picker, mode, language, state], outputs
+        ).then(follow_reply, [state, shown_language], worded, queue=False)
+        picker.change(switch_user, [picker, state, shown_language], outputs)
+        blocks.load(switch_user, [picker, state, shown_language], outputs)
+        language.change(pick_language, [language, picker, state], worded)
 
-        def catalog_words() -> tuple[Any, ...]:
+        def catalog_words(code: str | None) -> tuple[Any, ...]:
             """The catalog's words as they are now (the UI may have been built while the catalog was loading)."""
-            now = words.current()
-            samples = [[e] for e in now.examples]
-            return (
-                gr.update(value=f"## {now.heading}"),
-                gr.update(label=now.user_picker),
-                gr.update(placeholder=now.placeholder),
-                gr.Dataset(samples=samples),
-            )
+            return shown_words(backend, words_in(words, code))
 
-        blocks.load(catalog_words, None, [heading, picker, box, examples], queue=False)
+        blocks.load(catalog_words, [shown_language], worded, queue=False)
     return blocks
 
 

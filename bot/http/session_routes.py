@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.agent.events import ItemsShown, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
@@ -106,9 +106,12 @@ def sessions_router(api: ApiContext) -> APIRouter:
             raise ApiError(404, "item_not_found", "no item with this id") from exc
 
     @router.get("/me/profile", tags=["profile"], summary="Your taste profile")
-    def my_profile(identity: Identity = caller) -> dict[str, Any]:
-        """top_genres [{genre, weight}], decades, favourites, summary, counts."""
-        return backend.profile(identity.user_id)
+    def my_profile(
+        identity: Identity = caller,
+        language: str | None = Query(None, max_length=16, description="The summary's language (en, zh, es, fr, de)."),
+    ) -> dict[str, Any]:
+        """top_genres [{genre, weight}], decades, favourites, summary (in `language`, else English), counts."""
+        return backend.profile(identity.user_id, language=language)
 
     @router.delete("/me", tags=["profile"], summary="Forget me: delete your history and sessions")
     def forget_me(identity: Identity = caller) -> dict[str, Any]:

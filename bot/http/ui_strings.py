@@ -32,28 +32,56 @@ class UiStrings:
     user_picker: str
     chart_title: str
     cards_empty: str
-    open_chat: str
+    open_chat: str  # the widget bubble's accessible label
     examples: tuple[str, ...]  # example requests to try: the profile's, then the taste question
     locale: str = "en"
+    # the components' labels and the feedback buttons (like / dislike / seen) and their marks on a card
+    message_label: str = ""
+    chat_label: str = ""
+    examples_label: str = ""
+    profile_label: str = ""
+    summary_label: str = ""
+    reply_mode_label: str = ""
+    language_label: str = ""
+    language_auto: str = ""
+    open_button: str = ""
+    send: str = ""
+    close: str = ""
+    like: str = ""
+    dislike: str = ""
+    seen: str = ""
+    liked: str = ""
+    disliked: str = ""
+    marked_seen: str = ""
+    chart_empty: str = ""
+    chart_axis: str = ""
+    working: str = ""  # shown while the turn's tools run
+    # what the UI and the widget say when a turn cannot run
+    catalog_unavailable: str = ""
+    conversation_expired: str = ""
+    conversation_full: str = ""
+    chat_failed: str = ""
+
+    def signal_label(self, signal: str) -> str:
+        """A feedback button's words ("like" -> "喜欢")."""
+        return {"like": self.like, "dislike": self.dislike, "seen": self.seen}[signal]
+
+    def mark_label(self, signal: str | None) -> str | None:
+        """A card's mark after that feedback ("like" -> "liked"); None for no (or an unknown) signal."""
+        return {"like": self.liked, "dislike": self.disliked, "seen": self.marked_seen}.get(signal or "")
+
+
+TEXT_FIELDS = tuple(f for f in UiStrings.__dataclass_fields__ if f not in {"examples", "locale"})
 
 
 def ui_strings(prompts: Prompts, profile: CatalogProfile | None, locale: Locale | None = None) -> UiStrings:
     """The UI's words for a catalog profile (None: the catalog is not loaded yet, the generic words) in a locale
-    (the source one by default)."""
+    (the source one by default). Every field is a key of each locale's ui_strings.yaml (tests/test_locales.py)."""
     locale = locale or source_locale()
     words = localized_profile(profile if profile is not None else CatalogProfile(), locale)
     text = prompts.localized(locale).strings(STRINGS_FILE, profile=words)
     examples = (*words.examples[: MAX_EXAMPLES - 1], text["taste_question"])
-    return UiStrings(
-        heading=text["heading"],
-        placeholder=text["placeholder"],
-        user_picker=text["user_picker"],
-        chart_title=text["chart_title"],
-        cards_empty=text["cards_empty"],
-        open_chat=text["open_chat"],
-        examples=examples,
-        locale=locale.code,
-    )
+    return UiStrings(examples=examples, locale=locale.code, **{name: text[name] for name in TEXT_FIELDS})
 
 
 class UiWords:

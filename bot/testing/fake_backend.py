@@ -35,6 +35,7 @@ from bot.backend import SessionNotFound, Signal
 from bot.ops.metrics import TurnMetrics
 from bot.testing.fake_admin import FakeAdminOperations
 from bot.testing.fake_search import search_items
+from prompts.locale import shipped_locales
 from store.catalog_profile import CatalogProfile, shipped_profile
 from tools.chat_model import Message
 from tools.context import Role
@@ -84,6 +85,7 @@ class TurnCall(TypedDict):
     reply_mode: ReplyMode | None
     max_items: int | None
     history: list[Message]
+    language: str | None  # the reply language asked for (None: detect)
 
 
 class FakeBackend(FakeAdminOperations):
@@ -159,7 +161,7 @@ class FakeBackend(FakeAdminOperations):
             raise self.fail_with
         if session_id is not None:
             self.session_messages(user_id, session_id)  # SessionNotFound before the first event
-        return self._turn(user_id, text, session_id, role, reply_mode, max_items, list(history or []))
+        return self._turn(user_id, text, session_id, role, reply_mode, max_items, list(history or []), language)
 
     def record_feedback(self, user_id: str, item_id: str, signal: Signal) -> dict[str, Any]:
         if item_id not in self.catalog:
@@ -169,7 +171,7 @@ class FakeBackend(FakeAdminOperations):
             self.events.setdefault(user_id, []).append((item_id, signal))
         return {"item_id": item_id, "signal": signal, "title": self.catalog[item_id].label}
 
-    def profile(self, user_id: str) -> dict[str, Any]:
+    def profile(self, user_id: str, *, language: str | None = None) -> dict[str, Any]:
         weights: dict[str, float] = {}
         with self._lock:
             events = list(self.events.get(user_id, []))
@@ -177,7 +179,8 @@ class FakeBackend(FakeAdminOperations):
             for genre in self.catalog[item_id].genres if item_id in self.catalog else ():
                 weights[genre] = weights.get(genre, 0.0) + SIGNAL_WEIGHT[signal]
         top = [{"genre": g, "weight": round(w, 3)} for g, w in sorted(weights.items(), key=lambda kv: -kv[1]) if w]
-        return {"top_genres": top, "counts": {"events": len(events)}, "summary": f"{len(events)} events"}
+        summary = f"{len(events)} events" + (f" ({language})" if language else "")  # the language asked for, to see
+        return {"top_genres": top, "counts": {"events": len(events)}, "summary": summary}
 
     def forget_user(self, user_id: str) -> dict[str, int]:
         with self._lock:
@@ -196,6 +199,11 @@ class FakeBackend(FakeAdminOperations):
     def catalog_profile(self) -> CatalogProfile:
         return self.catalog_words
 
+    def languages(self) -> dict[str, str]:
+        """Every shipped locale by its own name (the real backend: the configured ones)."""
+        locales = shipped_locales()
+        return {code: locales.get(code).name for code in locales.codes()}
+
     # ---- helpers -----------------------------------------------------------------------------
     def resolve_item(self, ref: str) -> str:
         """The id of the catalog item whose id or exact title is ref (a KeyError otherwise)."""
@@ -213,6 +221,7 @@ class FakeBackend(FakeAdminOperations):
         reply_mode: ReplyMode | None,
         max_items: int | None,
         history: list[Message],
+        language: str | None = None,
     ) -> Iterator[TurnEvent]:
         if not text.strip():
             raise ValueError("empty message")
@@ -231,6 +240,7 @@ class FakeBackend(FakeAdminOperations):
                     reply_mode=reply_mode,
                     max_items=max_items,
                     history=history,
+                    language=language,
                 )
             )
         if canned is None:

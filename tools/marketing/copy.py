@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from prompts import Prompts
+from prompts.locale import Locale, source_locale
 from store.catalog_profile import CatalogProfile
 from store.items import CatalogItem
 from tools.chat_model import ChatModel, LLMError, complete, decoding_vocabulary
 from tools.context import ToolContext
 from tools.guard_report import GuardReport
+from tools.localized import localized_profile
 from tools.marketing.channels import ChannelRule, load_channel_rules
 from tools.marketing.copy_prompt import favourites_for, hook_of, item_facts, similar_taglines
 from tools.marketing.grounding import CopyCheck, Facts, common_words
@@ -107,9 +109,13 @@ class CopyWriter:
         timeout_s: float,
         temperature: float = 0.3,
         no_llm_reason: str = "no LLM configured",
+        words: Locale | None = None,
     ) -> None:
         self.catalog = catalog
-        self.llm = llm
+        self.words = words or source_locale()  # the copy's language: another than English is the template's
+        self.llm = llm if self.words.is_source else None
+        if not self.words.is_source:
+            no_llm_reason = f"language: the copy guard checks English drafts only, not {self.words.code}"
         self.check = check
         self.timeout_s = timeout_s
         self.temperature = temperature
@@ -125,9 +131,9 @@ class CopyWriter:
         if ctx.copy_check is None:
             raise RuntimeError("ToolContext.copy_check is not set: the composition root must inject the copy check")
         if not ctx.copy_drafts:
-            return cls(ctx.catalog, None, check=ctx.copy_check, timeout_s=ctx.llm_timeout_s,
+            return cls(ctx.catalog, None, check=ctx.copy_check, timeout_s=ctx.llm_timeout_s, words=ctx.locale,
                        no_llm_reason="LLM copy drafts are off (CONCIERGE_LLM_COPY)")  # fmt: skip
-        return cls(ctx.catalog, ctx.llm, check=ctx.copy_check, timeout_s=ctx.llm_timeout_s)
+        return cls(ctx.catalog, ctx.llm, check=ctx.copy_check, timeout_s=ctx.llm_timeout_s, words=ctx.locale)
 
     def write(
         self,
@@ -198,8 +204,17 @@ class CopyWriter:
         return clean_draft(reply.text, channel), None
 
     def _template(self, channel: str, variables: dict[str, Any], grounding: Facts) -> tuple[str, list[str]]:
-        """The fallback text: fewer keywords / no hook / no fans angle until it passes the guard."""
+        """The fallback text: fewer keywords / no hook / no fans angle until it passes the guard. In another
+        language than English, the locale's template, built from the item's facts only (the guard reads English)."""
         name = f"copy_fallback_{channel}.j2"
+        if not self.words.is_source:
+            prompts = self.prompts.localized(self.words)
+            profile = localized_profile(self.profile, self.words)
+            keywords = variables["facts"]["keywords"][:3]
+            hook = ""  # the overview's English sentence: not in a copy in another language
+            facts, fans = variables["facts"], variables["fans_of"]
+            text = prompts.render_local(name, profile=profile, facts=facts, keywords=keywords, fans_of=fans, hook=hook)
+            return text, []
         keywords = variables["facts"]["keywords"][:3]
         fans = variables["fans_of"]
         attempts = [(fans, keywords[:n], True) for n in range(len(keywords), -1, -1)]

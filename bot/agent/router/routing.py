@@ -260,7 +260,7 @@ class Router:
             return None
         older, newer = slots.has("older"), slots.has("newer")
         more = slots.has("more")
-        refine = slots.has_filters and (not slots.has("request") or slots.has("refine"))
+        refine = slots.has_filters and (not slots.has("request") or slots.has("refine") or slots.only_exclusions)
         if not (more or older or newer or slots.comparative_genres or refine):
             return None
         call = rerun(

@@ -53,6 +53,12 @@ class Slots:
         dates = self.year_from or self.year_to
         return bool(self.genres or self.exclude_genres or dates or self.min_rating or self.has_facets)
 
+    @property
+    def only_exclusions(self) -> bool:
+        """Every filter is a "no …" ("no horror films please"): a refinement of the list shown, never a new request."""
+        dates = self.year_from or self.year_to
+        return bool(self.exclude_genres) and not (self.genres or dates or self.min_rating or self.has_facets)
+
     def facet_arguments(self) -> dict[str, dict[str, list[str]] | dict[str, float]]:
         """The facet arguments of a list tool call (empty ones are dropped by the registry)."""
         return {"facets": self.facets, "min_values": self.min_values, "max_values": self.max_values}

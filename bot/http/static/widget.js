@@ -1,6 +1,7 @@
 /* Concierge chat widget.
-   Embed: <script src="https://HOST/widget.js" data-token="JWT"></script>
-   (data-token optional: without it the visitor is anonymous, when the service allows it).
+   Embed: <script src="https://HOST/widget.js" data-token="JWT" data-lang="zh"></script>
+   (data-token optional: without it the visitor is anonymous, when the service allows it; data-lang optional: the
+   reply language and the widget's words, en, zh, es, fr or de; without it each message's language is detected).
    Plain JS, no dependencies, no CDN. All text is set with textContent, never parsed as HTML; a card's picture
    and link (image_url, url) are set as DOM properties and only when they are http(s) URLs.
    The service answers only pages whose origin is in CONCIERGE_ALLOWED_ORIGINS (CORS). */
@@ -10,8 +11,17 @@
   if (!script || document.getElementById("concierge-panel")) { return; }
   var base = new URL(script.src).origin;
   var token = script.getAttribute("data-token") || "";
+  var lang = (script.getAttribute("data-lang") || "").trim().toLowerCase().split(/[-_]/)[0];  /* "zh-CN" -> "zh" */
   var sessionId = null;
   var busy = false;
+  /* The widget's own words: these until the service's arrive (uiStrings below), in the data-lang language. */
+  var words = {
+    open_button: "Chat", open_chat: "Open the Concierge chat", close: "Close", send: "Send",
+    placeholder: "Type a message…", like: "like", dislike: "dislike", seen: "seen",
+    liked: "liked", disliked: "disliked", marked_seen: "seen", working: "looking in the catalog…",
+    chat_failed: "Sorry, the chat is unavailable"
+  };
+  var MARKS = { like: "liked", dislike: "disliked", seen: "marked_seen" };
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -25,18 +35,19 @@
   css.href = base + "/widget.css";
   document.head.appendChild(css);
 
-  var bubble = el("button", "concierge-bubble", "Chat");
+  var bubble = el("button", "concierge-bubble", words.open_button);
   bubble.id = "concierge-bubble";
   bubble.type = "button";
-  bubble.setAttribute("aria-label", "Open the Concierge chat");
+  bubble.setAttribute("aria-label", words.open_chat);
   var panel = el("div", "concierge-panel");
   panel.id = "concierge-panel";
   panel.hidden = true;
   panel.setAttribute("role", "dialog");
+  if (lang) { panel.setAttribute("lang", lang); }
   var head = el("div", "concierge-head", "Concierge");
   var close = el("button", "concierge-close", "×");
   close.type = "button";
-  close.setAttribute("aria-label", "Close");
+  close.setAttribute("aria-label", words.close);
   head.appendChild(close);
   var log = el("div", "concierge-log");
   log.id = "concierge-log";
@@ -44,10 +55,10 @@
   var form = el("form", "concierge-form");
   var input = el("input", "concierge-input");
   input.id = "concierge-input";
-  input.placeholder = "Type a message…";  /* until the catalog's own words arrive (uiStrings below) */
+  input.placeholder = words.placeholder;
   input.maxLength = 4000;
   input.autocomplete = "off";
-  var send = el("button", "concierge-send", "Send");
+  var send = el("button", "concierge-send", words.send);
   send.type = "submit";
   form.appendChild(input);
   form.appendChild(send);
@@ -58,14 +69,19 @@
   document.body.appendChild(bubble);
 
   /* The widget's words come from the service, in the catalog's terms ("Ask for a book…"): GET /api/v1/ui-strings
-     (bot/http/ui_strings.py, the same strings as the chat UI; issue 16 adds a locale to the request). */
+     (bot/http/ui_strings.py, the same strings as the chat UI), in the data-lang language when there is one. */
   function uiStrings() {
-    fetch(base + "/api/v1/ui-strings")
+    fetch(base + "/api/v1/ui-strings" + (lang ? "?language=" + encodeURIComponent(lang) : ""))
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (words) {
-        if (!words) { return; }
-        if (words.placeholder) { input.placeholder = String(words.placeholder); }
-        if (words.open_chat) { bubble.setAttribute("aria-label", String(words.open_chat)); }
+      .then(function (served) {
+        if (!served) { return; }
+        Object.keys(words).forEach(function (key) { if (served[key]) { words[key] = String(served[key]); } });
+        input.placeholder = words.placeholder;
+        bubble.textContent = words.open_button;
+        bubble.setAttribute("aria-label", words.open_chat);
+        close.setAttribute("aria-label", words.close);
+        send.textContent = words.send;
+        if (served.locale && !lang) { panel.setAttribute("lang", String(served.locale)); }
       })
       .catch(function () { /* the neutral words stay */ });
   }
@@ -109,7 +125,7 @@
     })
       .then(remember)
       .then(function (r) { if (!r.ok) { return failure(r).then(function (e) { throw e; }); } return r.json(); })
-      .then(function () { status.textContent = signal === "like" ? "liked" : (signal === "dislike" ? "disliked" : "seen"); })
+      .then(function () { status.textContent = words[MARKS[signal]]; })
       .catch(function (err) { status.textContent = err.message; });
   }
   // Only absolute http(s) URLs become a src or href (the service drops others too): never javascript: or data:.
@@ -161,7 +177,7 @@
       var actions = el("div", "concierge-actions");
       var status = el("span", "concierge-mark", "");
       ["like", "dislike", "seen"].forEach(function (signal) {
-        var b = el("button", "concierge-act", signal);
+        var b = el("button", "concierge-act", words[signal]);
         b.type = "button";
         b.addEventListener("click", function () { feedback(item.item_id, signal, status); });
         actions.appendChild(b);
@@ -178,7 +194,7 @@
   function turnView(reply) {
     var view = { reply: reply, draft: "", cards: null };
     view.handle = function (name, data) {
-      if (name === "tool_start" && !view.draft) { reply.textContent = "… " + String(data.name).replace(/_/g, " "); }
+      if (name === "tool_start" && !view.draft) { reply.textContent = words.working; }
       if (name === "token") { view.draft += data.text; reply.textContent = view.draft; scroll(); }
       if (name === "items" && data.items && data.items.length && !view.cards) { view.cards = cards(data.items, reply); }
       if (name === "done") {
@@ -238,7 +254,7 @@
         return fetch(base + "/api/v1/sessions/" + encodeURIComponent(id) + "/messages", {
           method: "POST",
           headers: headers({ Accept: "text/event-stream" }),
-          body: JSON.stringify({ text: text })
+          body: JSON.stringify(lang ? { text: text, language: lang } : { text: text })
         });
       })
       .then(function (r) {
@@ -248,7 +264,7 @@
       })
       .catch(function (err) {
         view.reply.className += " concierge-error";
-        view.reply.textContent = "Sorry, the chat is unavailable (" + err.message + ").";
+        view.reply.textContent = words.chat_failed + " (" + err.message + ").";
       })
       .then(function () { busy = false; send.disabled = false; });
   });
