@@ -22,6 +22,7 @@ LOCALES_FOLDER = "locales"
 PHRASE_KEYS = (
     "and", "list_sep", "constraint_sep", "exclude", "years", "year_from", "year_to", "min_rating", "because_liked",
     "similar_to", "like_anchor", "matches", "popular", "details_of", "signal_like", "signal_dislike", "signal_seen",
+    "or", "facet_values", "facet_between", "facet_under", "facet_over",
 )  # fmt: skip
 FALLBACK_NOUN = "item"
 FALLBACK_CATEGORY = "category"
@@ -57,6 +58,7 @@ class Locale:
     rating_sources: Mapping[str, str] = field(default_factory=dict)
     examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     category_names: Mapping[str, str] = field(default_factory=dict)
+    facet_labels: Mapping[str, str] = field(default_factory=dict)  # a catalog field's label: "author" -> "作者"
 
     @property
     def is_source(self) -> bool:
@@ -76,6 +78,10 @@ class Locale:
     def category_name(self, name: str) -> str:
         """A catalog category in this language when the locale names it ("Comedy" -> "喜剧"), else as it is."""
         return self.category_names.get(name, name)
+
+    def facet_label(self, label: str) -> str:
+        """A facet label in this language when the locale names it ("author" -> "作者"), else the catalog's own."""
+        return self.facet_labels.get(label.lower(), label)
 
     def noun(self, english: str) -> NounWords | None:
         return self.nouns.get(english.lower()) or self.nouns.get(FALLBACK_NOUN)
@@ -141,6 +147,7 @@ def parse_locale(code: str, data: Any, where: str) -> Locale:
         rating_sources=_strings(data.get("rating_sources"), f"{where}: rating_sources"),
         examples={str(k): tuple(str(e) for e in v or ()) for k, v in examples.items()},
         category_names=_strings(data.get("category_names"), f"{where}: category_names"),
+        facet_labels={k.lower(): v for k, v in _strings(data.get("facet_labels"), f"{where}: facet_labels").items()},
     )
 
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.agent.reply_templates import constraints_text
+from prompts.locale import shipped_locales
 from store.catalog import CatalogStore
 from store.facet_match import FacetValueMatcher
 from store.history import HistoryStore
-from tests.facet_fixtures import books_store, shop_store
+from tests.facet_fixtures import SHOP_PROFILE, books_store, shop_store
 from tools.context import ToolContext
-from tools.facets import FACET_FILTERS
+from tools.facets import FACET_FILTERS, FacetFilter
 from tools.recommend import recommend, similar_items
 from tools.recommender.engine import Recommender
 from tools.results import ToolInputError
@@ -102,3 +103,19 @@ def test_similar_items_honour_facets(books: ToolContext) -> None:
     result = similar_items(books, "The Hobbit", facets={"authors": ["Tolkien"]})
     assert result.items and all("Tolkien" in str(s.item.extra["authors"]) for s in result.items)
     assert all(s.item.title != "The Hobbit" for s in result.items)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", ["from Acme or Zeta", "price 5–20 euros", "under 20 euros"]),
+        ("zh", ["品牌：Acme或Zeta", "价格5–20 euros", "20 euros以下"]),
+        ("es", ["marca: Acme o Zeta", "precio 5–20 euros", "menos de 20 euros"]),
+        ("de", ["Marke: Acme oder Zeta", "Preis 5–20 euros", "unter 20 euros"]),
+    ],
+)
+def test_facet_filters_are_described_in_the_turns_language(code: str, expected: list[str]) -> None:
+    words = shipped_locales().get(code)
+    both = FacetFilter(values={"brand": ["Acme", "Zeta"]}, ranges={"price": (5.0, 20.0)})
+    assert both.describe(SHOP_PROFILE, words) == expected[:2]
+    assert FacetFilter(ranges={"price": (None, 20.0)}).describe(SHOP_PROFILE, words) == expected[2:]

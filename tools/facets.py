@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from prompts.locale import Locale, source_locale
 from store.catalog import CatalogStore
 from store.catalog_profile import CatalogProfile, Facet, FacetKind
 from store.facet_index import Ranges
@@ -35,23 +36,29 @@ class FacetFilter:
         ranges: Ranges = self.ranges
         return {"facets": self.values or None, "ranges": ranges or None}
 
-    def describe(self, profile: CatalogProfile) -> list[str]:
-        """The filters in words: "by Stephen King", "under 20 euros", "pages 100–300"."""
-        words: list[str] = []
+    def describe(self, profile: CatalogProfile, words: Locale | None = None) -> list[str]:
+        """The filters in words: "by Stephen King", "under 20 euros", "pages 100–300"; in another language the
+        locale's phrases and facet labels ("作者：Stephen King"). The values stay as the catalog spells them."""
+        words = words or source_locale()
+        out: list[str] = []
         for field_name, values in self.values.items():
             facet = profile.facet(field_name)
             cue = facet.cue_words[0] if facet is not None and facet.cue_words else _label(profile, field_name)
-            words.append(f"{cue} {' or '.join(values)}")
+            label = words.facet_label(_label(profile, field_name))
+            joined = words.phrase("or").join(values)
+            out.append(words.phrase("facet_values", cue=cue, label=label, values=joined))
         for field_name, (low, high) in self.ranges.items():
             unit = _unit(profile, field_name)
             tail = f" {unit}" if unit else ""
+            label = words.facet_label(_label(profile, field_name))
+            numbers = {"label": label, "unit": tail, "low": _number(low), "high": _number(high)}
             if low is not None and high is not None:
-                words.append(f"{_label(profile, field_name)} {_number(low)}–{_number(high)}{tail}")
+                out.append(words.phrase("facet_between", **numbers))
             elif high is not None:
-                words.append(f"under {_number(high)}{tail}")
+                out.append(words.phrase("facet_under", **numbers))
             elif low is not None:
-                words.append(f"over {_number(low)}{tail}")
-        return words
+                out.append(words.phrase("facet_over", **numbers))
+        return out
 
 
 def _label(profile: CatalogProfile, field_name: str) -> str:
@@ -66,8 +73,8 @@ def _unit(profile: CatalogProfile, field_name: str) -> str:
     return profile.currency if field_name == profile.price_field else ""
 
 
-def _number(value: float) -> str:
-    return f"{value:g}"
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def _facet_named(profile: CatalogProfile, name: str, kind: FacetKind) -> Facet:

@@ -92,7 +92,7 @@ def recommend(
     items = recommender.ranker.rank(request)
     summary = f"{len(items)} recommendations" + (f" based on {', '.join(stated)}" if stated else "")
     data: dict[str, Any] = {"likes": stated, "history_size": len(history)}
-    data[FACET_FILTERS] = chosen.describe(ctx.catalog.profile)
+    data[FACET_FILTERS] = chosen.describe(ctx.catalog.profile, ctx.locale)
     return ToolResult(items, summary, data)
 
 
@@ -127,7 +127,7 @@ def similar_items(
         head = words.phrase("like_anchor", title=anchor.label)
         scored.reason = " · ".join([head, category_list(words, shared)] if shared else [head])
         scored.provenance[ANCHOR] = anchor.item_id
-    data = {"anchor": anchor.label, FACET_FILTERS: chosen.describe(ctx.catalog.profile)}
+    data = {"anchor": anchor.label, FACET_FILTERS: chosen.describe(ctx.catalog.profile, ctx.locale)}
     return ToolResult(items, f"{len(items)} items similar to {anchor.label}", data)
 
 

@@ -129,7 +129,7 @@ def search_catalog(
     exact = ctx.titles.get_exact(query)
     if exact is not None:
         hits = _exact_first(ctx, hits, exact, filters, chosen, exclude_ids, k)
-    described = chosen.describe(ctx.catalog.profile)
+    described = chosen.describe(ctx.catalog.profile, ctx.locale)
     items = [
         _scored(item, score, query, filters, exact is not None and item.item_id == exact.item_id)
         for item, score in hits
