@@ -15,7 +15,7 @@ export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 export CONCIERGE_HOME
 
-.PHONY: install run test lint bench catalog chromium fonts clean
+.PHONY: install run test lint bench catalog chromium fonts redis postgresql clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,15 @@ install: $(STAMP)
 chromium: fonts
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian redis-server for the shared rate-limit tests (they start their own on a free port; none runs as a service).
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+# Debian's PostgreSQL for the tests against a real server (tests/postgres_server.py starts its own cluster in a temp
+# folder with initdb + pg_ctl; the package's own cluster is not used).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 # A font with Chinese glyphs for the UI's chart and the browser (the UI speaks Chinese); a warning where apt fails.
 fonts:
 	@fc-list 2>/dev/null | grep -qi "cjk" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; } || echo "fonts-noto-cjk not installed: the chart shows Chinese as boxes"
@@ -65,7 +74,7 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-test: catalog chromium
+test: catalog chromium redis postgresql
 	$(VENV)/bin/ruff check bot tools store prompts tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache

@@ -9,6 +9,7 @@ the first one" / a genre+decade search / "what do you know about my taste?", eac
 transcript, the profile and a probe of another user's session. Reports turns/s, p50/p95/max turn latency,
 errors, cross-talk, server peak RSS (VmHWM) and load average; exits 1 when errors or cross-talk > 0.
 Target (issue): 32 users, 0 errors, 0 cross-talk, in template and in llm mode.
+`python bench/load.py --ui [...]` runs bench/load_ui.py instead: 8 UI visitors (gradio_client) + 32 API users.
 """
 
 from __future__ import annotations
@@ -173,6 +174,10 @@ def print_report(reports: list[PhaseReport]) -> None:
 
 
 def main() -> int:
+    if "--ui" in sys.argv[1:]:  # the UI + API concurrency bench
+        from bench.load_ui import main as load_ui
+
+        return load_ui([a for a in sys.argv[1:] if a != "--ui"])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per mode (turns in flight finish)")

@@ -6,147 +6,34 @@ right) and route() latency (p50 / p95 over all utterances, after one warm-up pas
 With --language zh (es, fr, de, or all): the labelled set of that language (tests/data/router_<code>.yaml), each
 message glossed into English first (bot/agent/router/multilingual.py), with the real MiniLM; a table per language.
 
+With --labelled redial: the real ReDial seeker messages (tests/data/router_redial.yaml) beside the product's own set,
+a summary table of both and the ReDial set's most frequent failure kinds with example messages.
+
 Run: .venv/bin/python bench/router.py [--only minilm|hashing] [--errors] [--language zh|es|fr|de|all]
+     [--labelled router|redial]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import yaml
 
-from bot.agent.decision import Decision, DialogueState, PlannedCall
-from bot.agent.events import ItemView
+from bench.router_eval import REDIAL_LABELLED, ROOT, Case, Report, evaluate, labelled_path, load_cases
 from bot.agent.router.gloss import shipped_gloss_languages
 from bot.agent.router.multilingual import MultilingualRouter
 from bot.agent.router.routing import Router
 from store.embedder import Embedder, HashingEmbedder, MiniLMEmbedder
 from store.movielens import load_demo_items
 from tools.names import Intent
-
-ROOT = Path(__file__).resolve().parent.parent
-LABELLED = ROOT / "tests" / "data" / "router_labelled.yaml"
-_YEAR_SUFFIX = re.compile(r" \(\d{4}\)$")
-SLOT_KEYS = ("genres", "exclude_genres", "year_from", "year_to", "k", "titles", "question", "channel", "signal")
-
-
-@dataclass(slots=True)
-class Case:
-    """One labelled utterance."""
-
-    text: str
-    intent: str
-    state: DialogueState
-    expected: dict[str, Any]
-
-
-@dataclass(slots=True)
-class Report:
-    """Results of one run over the labelled set."""
-
-    pairs: list[tuple[str, str]] = field(default_factory=list)  # (expected, predicted)
-    slot_ok: list[bool] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    latencies_ms: list[float] = field(default_factory=list)
-
-    @property
-    def accuracy(self) -> float:
-        return sum(e == p for e, p in self.pairs) / max(1, len(self.pairs))
-
-    @property
-    def slot_accuracy(self) -> float:
-        return sum(self.slot_ok) / max(1, len(self.slot_ok))
-
-
-def _state(spec: dict[str, Any]) -> DialogueState:
-    items = [ItemView(str(i), str(t), int(y), (), "", 1.0) for i, t, y in spec["items"]]
-    call = PlannedCall(spec["last_call"]["tool"], dict(spec["last_call"]["arguments"]))
-    return DialogueState(last_items=items, last_calls=[call], shown_ids=[i.item_id for i in items])
-
-
-def labelled_path(language: str) -> Path:
-    """The labelled set of a language: router_labelled.yaml for English, router_<code>.yaml for the others."""
-    return LABELLED if language == "en" else LABELLED.with_name(f"router_{language}.yaml")
-
-
-def load_cases(path: Path = LABELLED, language: str = "en") -> list[Case]:
-    """The labelled utterances (their states in `language`); a bad entry raises ValueError naming the file and
-    the entry."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    states = {name: spec for name, spec in (data.get("states") or {}).items()}
-    cases = []
-    for n, entry in enumerate(data["utterances"], start=1):
-        if entry.get("intent") not in set(Intent) or not isinstance(entry.get("text"), str):
-            known = [str(i) for i in Intent]
-            raise ValueError(f"{path}: utterance #{n} needs a text and an intent from {known}: {entry!r}")
-        state_name = entry.get("state")
-        if state_name is not None and state_name not in states:
-            raise ValueError(f"{path}: utterance #{n} names unknown state {state_name!r}")
-        state = _state(states[state_name]) if state_name else DialogueState()
-        state.language = language
-        expected = {k: v for k, v in entry.items() if k in (*SLOT_KEYS, "tools")}
-        cases.append(Case(entry["text"], entry["intent"], state, expected))
-    return cases
-
-
-def slot_problems(case: Case, decision: Decision) -> list[str]:
-    """Expected slots the decision got wrong (empty list = all right)."""
-    got = dict(decision.slots)
-    # a follow-up's effective filters are those of its list call (merged with the previous call)
-    for call in decision.calls:
-        if call.tool in ("recommend", "search_catalog"):
-            got.update({k: v for k, v in call.arguments.items() if k in SLOT_KEYS})
-            break
-    got["question"] = decision.question
-    feedback = [c for c in decision.calls if c.tool == "record_feedback"]
-    got["signal"] = feedback[0].arguments.get("signal") if feedback else None
-    problems = []
-    for key, want in case.expected.items():
-        if key == "tools":
-            have: Any = [c.tool for c in decision.calls]
-            ok = have == want
-        elif key in ("genres", "exclude_genres"):
-            have = got.get(key, [])
-            ok = set(have) == set(want)
-        elif key == "titles":
-            have = got.get("titles", [])
-            ok = bool(have) and _YEAR_SUFFIX.sub("", str(have[0])).lower() == str(want[0]).lower()
-        else:
-            have = got.get(key)
-            ok = have == want
-        if not ok:
-            problems.append(f"{key}: want {want!r}, got {have!r}")
-    return problems
-
-
-def evaluate(router: Router | MultilingualRouter, cases: list[Case]) -> Report:
-    """Route every case once (timed) and compare."""
-    report = Report()
-    for case in cases:
-        started = time.perf_counter()
-        decision = router.route(case.text, case.state)
-        report.latencies_ms.append((time.perf_counter() - started) * 1000.0)
-        report.pairs.append((case.intent, decision.intent))
-        problems = slot_problems(case, decision)
-        report.slot_ok.append(not problems)
-        if decision.intent != case.intent or problems:
-            calls = ", ".join(f"{c.tool}({c.arguments})" for c in decision.calls)
-            glossed = f" (glossed: {decision.slots['glossed']!r})" if "glossed" in decision.slots else ""
-            report.errors.append(
-                f"{case.text[:70]!r}{glossed}: want {case.intent}, got {decision.intent} {problems} [{calls}]"
-            )
-    return report
 
 
 def print_report(name: str, report: Report, show_errors: bool) -> None:
@@ -183,6 +70,12 @@ def main() -> int:
     parser.add_argument("--errors", action="store_true", help="list misrouted utterances")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
     parser.add_argument("--language", help="a language's labelled set, glossed (zh, es, fr, de), or all of them")
+    parser.add_argument(
+        "--labelled",
+        choices=["router", "redial"],
+        default="router",
+        help="redial: the real ReDial messages (tests/data/router_redial.yaml) beside the product's own set",
+    )
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -194,6 +87,7 @@ def main() -> int:
     if args.language:
         return languages_report(items, args.language, args.errors)
     cases = load_cases()
+    sets = {"router": cases, "redial": load_cases(REDIAL_LABELLED)} if args.labelled == "redial" else {}
     embedders: dict[str, Embedder] = {}
     if args.only in (None, "hashing"):
         embedders["hashing (baseline)"] = HashingEmbedder()
@@ -204,6 +98,9 @@ def main() -> int:
         router = Router(embedder, None, items=items)
         print(f"\n{name}: router built in {time.perf_counter() - started:.1f} s")
         evaluate(router, cases)  # warm-up
+        if sets:
+            redial_report(name, router, sets, args.errors)
+            continue
         print_report(name, evaluate(router, cases), args.errors)
         embed_ms = []
         for case in cases:
@@ -214,6 +111,24 @@ def main() -> int:
         p95 = embed_ms[min(len(embed_ms) - 1, int(0.95 * len(embed_ms)))]
         print(f"of which one message embedding alone: p50 {statistics.median(embed_ms):.1f} ms, p95 {p95:.1f} ms")
     return 0
+
+
+def redial_report(name: str, router: Router, sets: dict[str, list[Case]], show_errors: bool) -> None:
+    """The ReDial set's full report, a table of every set side by side, and the ReDial set's failure kinds."""
+    reports = {label: evaluate(router, set_cases) for label, set_cases in sets.items()}
+    print_report(f"{name}, ReDial seeker messages", reports["redial"], show_errors)
+    print(f"\n{'set':8} {'n':>4} {'intent':>7} {'tools+slots':>11} {'both':>6}")
+    for label, report in reports.items():
+        n = len(report.pairs)
+        print(f"{label:8} {n:4d} {report.accuracy:7.3f} {report.slot_accuracy:11.3f} {report.exact_accuracy:6.3f}")
+    kinds = Counter(kind for kind, _ in reports["redial"].kinds)
+    print("\nReDial failure kinds (utterances with a wrong intent or slot):")
+    for kind, count in kinds.most_common(12):
+        print(f"  {count:4d}  {kind}")
+    print("\nexamples (up to 2 of each kind, most frequent kinds first):")
+    examples = [(kind, [t for k, t in reports["redial"].kinds if k == kind][:2]) for kind, _ in kinds.most_common()]
+    for kind, text in [(kind, text) for kind, texts in examples for text in texts][:10]:
+        print(f"  [{kind}] {text[:100]!r}")
 
 
 def languages_report(items: list[Any], language: str, show_errors: bool) -> int:
@@ -229,8 +144,7 @@ def languages_report(items: list[Any], language: str, show_errors: bool) -> int:
         print_report(f"{code} (glossed)", report, show_errors)
         rows.append((code, len(cases), report.accuracy, report.slot_accuracy))
     print(f"\n{'language':8} {'n':>4} {'intent':>7} {'slots':>7}")
-    for code, n, intent, slots in rows:
-        print(f"{code:8} {n:4d} {intent:7.3f} {slots:7.3f}")
+    print("\n".join(f"{code:8} {n:4d} {intent:7.3f} {slots:7.3f}" for code, n, intent, slots in rows))
     return 0
 
 

@@ -23,16 +23,16 @@ from bot.agent.toolbox import Toolbox
 from bot.config import Settings
 from bot.guard import check_copy
 from bot.llm.factory import build_chat_model, copy_drafts_for, llm_languages_for, planner_for
+from bot.ops.metrics import TurnMetrics
 from prompts import Prompts
 from prompts.locale import Locale, shipped_locales
 from store.catalog import CatalogStore
 from store.catalog_update import CatalogUpdate, UpdateSummary, apply_update
 from store.catalog_watch import CatalogWatch
+from store.database import History, Sessions, open_history, open_sessions
 from store.embedder import Embedder, MiniLMEmbedder
 from store.event_weights import EventWeights
 from store.folder_claim import FolderClaim, unserved
-from store.history import HistoryStore
-from store.sessions import SessionStore
 from tools.chat_model import ChatModel, LLMError
 from tools.context import Role, ToolContext
 from tools.recommender.engine import Recommender
@@ -51,7 +51,7 @@ class Overrides:
 
     embedder: Embedder | None = None
     catalog: CatalogStore | None = None
-    history: HistoryStore | None = None
+    history: History | None = None
     recommender: Recommender | None = None
     titles: TitleIndex | None = None
     router: RouterLike | None = None
@@ -70,6 +70,7 @@ class Components:
         self._lock = threading.RLock()
         self._llm_failed: str | None = None
         self._built: dict[str, Any] = {}
+        self.metrics = TurnMetrics()  # the service's registry (GET /metrics), shared with the Concierge
         # the catalog version (live collection, revision id) the snapshot was loaded from (server mode)
         self._catalog_source: tuple[str | None, str | None] | None = None
         self.catalog_watch: CatalogWatch | None = None
@@ -158,17 +159,17 @@ class Components:
         return self._once("titles", build)
 
     @property
-    def history(self) -> HistoryStore:
-        def build() -> HistoryStore:
+    def history(self) -> History:
+        def build() -> History:
             if self.overrides.history is not None:
                 return self.overrides.history
-            return HistoryStore(self.settings.history_path, EventWeights.load(self.settings.event_weights))
+            return open_history(self.settings.database, EventWeights.load(self.settings.event_weights))
 
         return self._once("history", build)
 
     @property
-    def sessions(self) -> SessionStore:
-        return self._once("sessions", lambda: SessionStore(self.settings.home / "sessions.sqlite3"))
+    def sessions(self) -> Sessions:  # SQLite under home, or PostgreSQL with CONCIERGE_DATABASE_URL
+        return self._once("sessions", lambda: open_sessions(self.settings.database))
 
     @property
     def recommender(self) -> Recommender | None:
@@ -181,13 +182,11 @@ class Components:
         return self._once("recommender", build)
 
     def llm(self) -> ChatModel | None:
-        """The chat model, loaded on first use; None (and a logged reason) when it cannot be loaded."""
-        if self.overrides.llm is not None:
-            return self.overrides.llm
+        """The chat model (generations timed into self.metrics), loaded on first use; None (a reason logged) if not."""
 
         def build() -> ChatModel | None:
             try:
-                return build_chat_model(self.settings)
+                return build_chat_model(self.settings, self.metrics.observe_llm, given=self.overrides.llm)
             except (LLMError, OSError, ValueError) as exc:
                 self._llm_failed = f"{type(exc).__name__}: {exc}"
                 log.error("LLM backend could not be loaded: %s", self._llm_failed)

@@ -9,11 +9,13 @@ from typing import Any
 from bot.agent.decision import DialogueState
 from bot.agent.dialogue_state import advance_state, state_from_dict, state_to_dict, withdraw_deleted
 from bot.agent.events import ReplyMode, TurnDone, TurnEvent
+from bot.agent.replay import replay_history
 from bot.agent.reply_templates import taste_summary
 from bot.agent.turn import TurnRequest
 from bot.backend import ConversationTooLong, SessionNotFound, Signal
 from bot.composition import Components, Overrides, build_components
 from bot.config import Settings
+from bot.ops.catalog_version import live_catalog_version
 from bot.ops.metrics import TurnMetrics
 from prompts.locale import SOURCE_LOCALE, Locale
 from store.catalog_profile import CatalogProfile
@@ -62,7 +64,7 @@ class Concierge:
 
     def __init__(self, components: Components) -> None:
         self.components = components
-        self.metrics = TurnMetrics()
+        self.metrics: TurnMetrics = components.metrics  # the LLM's timings are counted into it too
         self.settings = components.settings
         self._lazy_llm = LazyChatModel(components)
         self._warm_up_error: str | None = None
@@ -172,6 +174,9 @@ class Concierge:
             max_items=max(1, min(max_items or self.settings.max_items, 50)),
             history=list(history or []),
         )
+        if not state.turn_index and earlier.strip():  # a stateless client's whole conversation: its state first
+            advance = lambda st, done: advance_state(st, done, self.components.toolbox.registry, self._resolve_id)  # noqa: E731
+            request.state = state = replay_history(self.components.loop.run, request, history or (), advance)
         for event in self.components.loop.run(request):
             if isinstance(event, TurnDone):
                 event.result.trace.insert(0, {"event": "language", **chosen.trace()})
@@ -180,7 +185,11 @@ class Concierge:
             yield event
 
     def metrics_exposition(self) -> bytes:
-        """The service's metrics in Prometheus' text format (GET /metrics)."""
+        """The service's metrics in Prometheus' text format (GET /metrics); the catalog gauges as of now."""
+        if self.components.is_built("catalog"):
+            given = self.components.overrides.catalog is not None  # an in-memory catalog has no version
+            version = None if given else live_catalog_version(self.settings.chroma)
+            self.metrics.observe_catalog(self.components.catalog.count(), version)
         return self.metrics.exposition()
 
     def _persist(self, user_id: str, session_id: str, text: str, done: TurnDone, state: DialogueState) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -9,8 +10,17 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from store.chroma_client import ChromaConfig
+from store.database import DatabaseConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_ui_concurrency() -> int:
+    """UI turns at once: max(8, 4 x cores), at most 20. A turn mostly waits (on the LLM, whose own pool bounds the
+    CPU work and falls back to the template past llm_max_wait_s), so a slot is a cheap waiting thread; 8 at least,
+    so a small machine serves 8 visitors without queueing (bench/load_ui.py: 4 slots gave p95 3x a lone turn);
+    at most 20, half of the 40 worker threads the UI shares with the API's routes and streams."""
+    return min(20, max(8, 4 * (os.cpu_count() or 1)))
 
 
 class Settings(BaseSettings):
@@ -32,6 +42,15 @@ class Settings(BaseSettings):
     )
     collection: str = Field("catalog", description="Name of the catalog collection in Chroma.")
     history_db: Path | None = Field(None, description="SQLite file for user history; default home/history.sqlite3.")
+    database_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL URL (postgresql://user:password@host:5432/database) for history, sessions and "
+        "feedback, shared by several service processes; its schema is migrated at start. Unset = the SQLite files "
+        "under home (docs/deployment.md).",
+    )
+    database_pool_size: int = Field(
+        4, ge=1, le=100, description="With PostgreSQL: most connections each store (history, sessions) keeps open."
+    )
     rules_file: Path | None = Field(None, description="YAML file with business rules (boost / pin / exclude).")
     event_weights: Path | None = Field(
         None,
@@ -140,9 +159,28 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=1, description="Longest user message accepted.")
     max_messages: int = Field(200, ge=1, description="Most messages in one conversation.")
     rate_per_minute: int = Field(60, ge=1, description="Requests per minute per user.")
+    limits_storage: str = Field(
+        "memory://",
+        description="Where the rate limits are counted (the `limits` library's storage URI): memory:// = this process; "
+        "redis://host:port (or memcached://, mongodb://, redis+sentinel://, redis+cluster://) = shared by every "
+        "process and instance pointed at it.",
+    )
+    ui_concurrency: int = Field(
+        default_factory=default_ui_concurrency,
+        ge=1,
+        le=1024,
+        description="Chat turns the Gradio UI runs at once (its queue's default concurrency limit); "
+        "default max(8, 4 x CPU cores), at most 20.",
+    )
+    sse_keepalive_s: float = Field(
+        10.0, gt=0, description="Seconds of silence on an SSE stream before a `: keep-alive` comment is sent."
+    )
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body accepted.")
     retention_days: int = Field(30, ge=1, description="Days chat transcripts are kept.")
     log_level: str = Field("INFO", description="Python log level.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text or as one JSON object per line; both carry the request id."
+    )
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -159,6 +197,12 @@ class Settings(BaseSettings):
     @property
     def history_path(self) -> Path:
         return self.history_db or self.home / "history.sqlite3"
+
+    @property
+    def database(self) -> DatabaseConfig:
+        """The history and session stores' part of the settings (SQLite files, or PostgreSQL)."""
+        url = self.database_url.get_secret_value() if self.database_url else None
+        return DatabaseConfig(url, self.history_path, self.home / "sessions.sqlite3", self.database_pool_size)
 
     @property
     def chroma_path(self) -> Path:

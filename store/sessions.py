@@ -1,4 +1,5 @@
-"""Conversation sessions in SQLite: who owns a session, its transcript, and the dialogue state.
+"""Conversation sessions in SQLite (the zero-setup engine; the interface is store/sessions_base.py, the
+PostgreSQL engine store/postgres/sessions.py): who owns a session, its transcript, and the dialogue state.
 
 Every read and write names the owning user; a session of another user is indistinguishable from a
 missing one. Transcripts older than the retention period are purged.
@@ -12,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from store.sessions_base import Sessions, Turn
 from store.sqlite import SqliteFile
 
 SCHEMA = """
@@ -35,7 +37,7 @@ CREATE INDEX IF NOT EXISTS messages_session ON messages(session_id, id);
 """
 
 
-class SessionStore(SqliteFile):
+class SessionStore(SqliteFile, Sessions):
     """Sessions and transcripts. Thread-safe; one SQLite file (WAL) under CONCIERGE_HOME."""
 
     def __init__(self, path: Path) -> None:
@@ -70,7 +72,7 @@ class SessionStore(SqliteFile):
         self,
         user_id: str,
         session_id: str,
-        messages: list[tuple[str, str, dict[str, Any]]],
+        messages: Turn,
         state: dict[str, Any],
     ) -> None:
         """Store one turn (user and assistant messages) and the new state in one transaction."""

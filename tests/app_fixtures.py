@@ -15,8 +15,8 @@ from bot.composition import Overrides
 from bot.concierge import Concierge, build_backend
 from bot.config import Settings
 from store.catalog import CatalogStore
+from store.database import History, open_history
 from store.embedder import HashingEmbedder
-from store.history import HistoryStore
 from store.movielens import load_ratings
 from tests.catalog_fixtures import DEMO_DATA, popular_items
 from tools.chat_model import ChatModel
@@ -44,7 +44,7 @@ def _small_parts() -> tuple[CatalogStore, EaseModel]:
     return catalog, ease
 
 
-def import_demo_users(history: HistoryStore) -> None:
+def import_demo_users(history: History) -> None:
     """The MovieLens ratings of the first DEMO_USERS users."""
     from store.movielens import Ratings
 
@@ -66,7 +66,7 @@ def backend_over(
 ) -> Concierge:
     """A warmed-up Concierge over catalog + EASE with the demo users' history; more Overrides fields by name."""
     config = Settings(home=home, data_dir=DEMO_DATA, **settings)
-    history = HistoryStore(config.history_path)
+    history = open_history(config.database)  # SQLite under home, or PostgreSQL with database_url
     import_demo_users(history)
     parts = Overrides(
         embedder=catalog.embedder,

@@ -3,17 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.testing import FakeBackend
+from tests.postgres_server import PostgresServer, find_bin_dir
+from tests.store_engines import StoreEngine
 
 
 @pytest.fixture
 def backend() -> FakeBackend:
     """A fresh fake ChatBackend (bot.testing.FakeBackend). Modules that test the real Concierge override it."""
     return FakeBackend()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server in a temporary folder (tests/postgres_server.py), stopped after the session."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL initdb (apt-get install postgresql, or `make test` installs it)")
+    server = PostgresServer(bin_dir)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL of a fresh, empty database on the test server."""
+    return postgres_server.create_database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreEngine]:
+    """The history and session stores on SQLite, then on PostgreSQL (tests/store_engines.py)."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    engine = StoreEngine(request.param, tmp_path, url)
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 @pytest.fixture(scope="module")

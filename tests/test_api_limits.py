@@ -61,14 +61,29 @@ def test_anonymous_callers_are_limited_by_address(tmp_path: Path) -> None:
     assert [client.get("/api/v1/me/profile").status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_rate_limiter_window_slides() -> None:
-    limiter = RateLimiter(2, window_s=60)
-    limiter.check("u", now=0.0)
-    limiter.check("u", now=10.0)
+def test_rate_limiter_window_slides(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock(1000.0)
+    monkeypatch.setattr("limits.storage.memory.time", clock)  # the memory storage's clock (time.time)
+    limiter = RateLimiter(2, "memory://", window_s=60, clock=clock.time)
+    limiter.check("u")
+    clock.now = 1010.0
+    limiter.check("u")
+    clock.now = 1020.0
     with pytest.raises(RateLimited) as caught:
-        limiter.check("u", now=20.0)
+        limiter.check("u")
     assert caught.value.retry_after_s == 41
-    limiter.check("u", now=60.5)  # the first hit left the window
+    clock.now = 1060.5
+    limiter.check("u")  # the first hit left the window
+    with pytest.raises(RateLimited):
+        limiter.check("u")  # the second is still in it
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
 
 
 def test_body_too_large_is_413_json(tmp_path: Path) -> None:

@@ -1,90 +1,25 @@
 """The embeddable widget in a real chromium: a page on another port (allowed origin) chats end to end;
 a page from an origin not allowed cannot; markup typed or returned shows as text and never runs; data-lang sets
-the language of the widget's words and of every message."""
+the language of the widget's words and of every message (tests/widget_kit.py: the shop page and the service)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
 
 from bot.http.app import create_app
 from bot.http.auth import issue_token
 from tests.card_fixtures import assert_b1_picture_and_link, hostile_shop_catalog
-from tests.fake_backend import (
-    CHROMIUM,
-    SECRET,
-    FakeBackend,
-    free_port,
-    live_server,
-    make_settings,
-    screenshot,
-)
+from tests.fake_backend import CHROMIUM, SECRET, FakeBackend, free_port, live_server, make_settings, screenshot
+from tests.widget_kit import ROOT, XSS, chat, done_js, open_page, ports, service, shop_page, stored
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (apt-get install chromium)"),
 ]
-XSS = "heat <img src=x onerror=window.__pwned=1>"
-
-
-def shop_page(service_url: str, token: str | None, lang: str | None = None) -> Starlette:
-    """A plain third-party page that embeds the widget (like examples/embed.html)."""
-    attribute = (f' data-token="{token}"' if token else "") + (f' data-lang="{lang}"' if lang else "")
-
-    def index(_: Request) -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><html><head><meta charset='utf-8'><title>Shop</title></head><body>"
-            "<h1>A shop</h1><p>Some products.</p>"
-            f'<script src="{service_url}/widget.js"{attribute}></script></body></html>'
-        )
-
-    return Starlette(routes=[Route("/", index)])
-
-
-@pytest.fixture(scope="module")
-def ports() -> dict[str, int]:
-    return {"allowed": free_port(), "other": free_port()}
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int]) -> Iterator[tuple[str, FakeBackend]]:
-    backend = FakeBackend(token_delay_s=0.02)
-    home: Path = tmp_path_factory.mktemp("widget-home")
-    settings = make_settings(home, allowed_origins=[f"http://127.0.0.1:{ports['allowed']}"])
-    with live_server(create_app(settings, backend)) as url:
-        yield url, backend
-
-
-@pytest.fixture
-def open_page(browser: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def opener(url: str) -> Any:
-        context = browser.new_context(viewport={"width": 1100, "height": 800})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(url)
-        page.locator("#concierge-bubble").wait_for(timeout=30_000)
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
-
-
-def chat(page: Any, text: str) -> Any:
-    if page.locator("#concierge-panel").is_hidden():
-        page.locator("#concierge-bubble").click()
-    page.locator("#concierge-input").fill(text)
-    page.locator("#concierge-input").press("Enter")
-    return page.locator("#concierge-log .concierge-bot").last
+__all__ = ["open_page", "ports", "service"]  # fixtures used by name
 
 
 def test_widget_chats_from_an_allowed_origin(
@@ -97,7 +32,7 @@ def test_widget_chats_from_an_allowed_origin(
         reply = chat(page, "a crime film")
         page.locator("#concierge-log .concierge-card").first.wait_for(timeout=30_000)
         page.wait_for_function(
-            "() => document.querySelector('#concierge-log .concierge-bot').textContent.endsWith('catalog.')",
+            done_js(1),
             timeout=30_000,
         )
         assert reply.text_content() == "You asked: a crime film. Here are 4 films from the catalog."
@@ -109,16 +44,18 @@ def test_widget_chats_from_an_allowed_origin(
             "The Shawshank Redemption (1994)",
         ]
         page.locator(".concierge-card").first.get_by_role("button", name="like", exact=True).click()
-        page.locator(".concierge-card").first.get_by_text("liked").wait_for(timeout=30_000)
+        page.locator(".concierge-card").first.get_by_text("liked", exact=True).wait_for(timeout=30_000)
         assert backend.events["shopper-7"] == [("6", "like")]
         chat(page, "and heat?")
         page.wait_for_function(
-            "() => document.querySelectorAll('#concierge-log .concierge-bot').length === 2"
-            " && document.querySelectorAll('#concierge-log .concierge-bot')[1].textContent.endsWith('catalog.')",
+            done_js(2),
             timeout=30_000,
         )
         sessions = {call["session_id"] for call in backend.calls if call["user_id"] == "shopper-7"}
         assert len(sessions) == 1  # both turns in one session of this user
+        state = stored(page, url)  # the session is kept for a reload; the shop's own token never is
+        assert state["visitor"] is None and token not in str(state)
+        assert list(state["sessions"]) == ["signed"] and state["sessions"]["signed"]["id"] == next(iter(sessions))
         screenshot(page, "widget_allowed_origin")
 
 
@@ -147,7 +84,7 @@ def test_widget_shows_markup_as_text_and_runs_nothing(
         reply = chat(page, XSS)
         page.locator("#concierge-log .concierge-card").first.wait_for(timeout=30_000)
         page.wait_for_function(
-            "() => document.querySelector('#concierge-log .concierge-bot').textContent.endsWith('catalog.')",
+            done_js(1),
             timeout=30_000,
         )
         assert page.locator("#concierge-log .concierge-user").text_content() == XSS
@@ -169,14 +106,14 @@ def test_widget_data_lang_sets_words_and_message_language(
             page.on("request", lambda r, seen=requests: seen.append(r) if r.url.startswith(url) else None)
             page.locator("#concierge-bubble").click()  # the widget asks for its words again when opened
             page.wait_for_function(
-                "text => document.querySelector('#concierge-input').placeholder === text",
+                f"text => {ROOT}.querySelector('#concierge-input').placeholder === text",
                 arg=placeholder,
                 timeout=30_000,
             )
             chat(page, "a crime film")
             page.locator("#concierge-log .concierge-card").first.wait_for(timeout=30_000)
             page.wait_for_function(
-                "() => document.querySelector('#concierge-log .concierge-bot').textContent.endsWith('catalog.')",
+                done_js(1),
                 timeout=30_000,
             )
             words = [r.url for r in requests if "/api/v1/ui-strings" in r.url]

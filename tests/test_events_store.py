@@ -1,5 +1,6 @@
-"""Event ingestion in the store: row validation (each bad kind of row, with its index, nothing written),
-idempotency by event_id, the event weights file, and events feeding `liked` and the profile at once."""
+"""Event ingestion in the store (on SQLite and on PostgreSQL): row validation (each bad kind of row, with its
+index, nothing written), idempotency by event_id, the event weights file, and events feeding `liked` and the
+profile at once."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 import pytest
 
 from store.event_weights import EventWeights, EventWeightsError
-from store.history import HistoryStore
+from store.history_base import History
 from store.interactions import EventRowError, ingest_events, parse_timestamp
+from tests.store_engines import StoreEngine
 
 ITEMS = {"a1", "a2", "a3"}
 
@@ -28,15 +30,16 @@ def event(n: int, **fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def history(tmp_path: Path) -> HistoryStore:
-    return HistoryStore(tmp_path / "history.sqlite3")
+def history(store_engine: StoreEngine) -> History:
+    """The history store on SQLite, then on PostgreSQL."""
+    return store_engine.history()
 
 
-def ingest(history: HistoryStore, rows: list[Any]) -> dict[str, int]:
+def ingest(history: History, rows: list[Any]) -> dict[str, int]:
     return ingest_events(history, rows, ITEMS.__contains__).to_dict()
 
 
-def test_the_same_batch_twice_adds_nothing(history: HistoryStore) -> None:
+def test_the_same_batch_twice_adds_nothing(history: History) -> None:
     batch = [event(1), event(2, kind="purchase", item_id="a2"), event(3, kind="rating", value=4.5, item_id="a3")]
     assert ingest(history, batch) == {"received": 3, "new": 3, "known": 0}
     before = (history.fingerprint(), history.events("u1"))
@@ -46,7 +49,7 @@ def test_the_same_batch_twice_adds_nothing(history: HistoryStore) -> None:
     assert history.count_rows("u1") == 4
 
 
-def test_a_repeated_row_inside_one_batch_counts_once(history: HistoryStore) -> None:
+def test_a_repeated_row_inside_one_batch_counts_once(history: History) -> None:
     assert ingest(history, [event(1), event(1)]) == {"received": 2, "new": 1, "known": 1}
 
 
@@ -70,7 +73,7 @@ BAD_ROWS = [
 
 
 @pytest.mark.parametrize(("bad", "problem"), BAD_ROWS, ids=[p for _, p in BAD_ROWS])
-def test_a_bad_row_names_its_index_and_nothing_is_written(history: HistoryStore, bad: Any, problem: str) -> None:
+def test_a_bad_row_names_its_index_and_nothing_is_written(history: History, bad: Any, problem: str) -> None:
     batch: list[Any] = [event(1), event(2), event(3), bad, event(4)]
     with pytest.raises(EventRowError) as caught:
         ingest(history, batch)
@@ -79,7 +82,7 @@ def test_a_bad_row_names_its_index_and_nothing_is_written(history: HistoryStore,
     assert history.events("u1") == [] and history.fingerprint() == "0:0"
 
 
-def test_an_event_id_stored_with_other_fields_is_refused_whole(history: HistoryStore) -> None:
+def test_an_event_id_stored_with_other_fields_is_refused_whole(history: History) -> None:
     ingest(history, [event(1)])
     with pytest.raises(EventRowError, match=r"events\[1\]: event_id 'e1' is already stored with different fields"):
         ingest(history, [event(2), event(1, kind="purchase")])
@@ -93,7 +96,7 @@ def test_timestamps_iso_and_epoch() -> None:
     assert parse_timestamp("1700000000", now) == parse_timestamp(1_700_000_000.7, now) == 1_700_000_000
 
 
-def test_events_feed_liked_and_keep_feedback_working(history: HistoryStore) -> None:
+def test_events_feed_liked_and_keep_feedback_working(history: History) -> None:
     history.add_event("u1", "a1", "like", ts=100)
     ingest(
         history,
@@ -114,14 +117,14 @@ def test_events_feed_liked_and_keep_feedback_working(history: HistoryStore) -> N
     assert "a3" not in history.liked("u1") and "a3" in history.disliked_ids("u1")
 
 
-def test_forget_me_deletes_the_events_too(history: HistoryStore) -> None:
+def test_forget_me_deletes_the_events_too(history: History) -> None:
     history.add_event("u1", "a1", "like")
     ingest(history, [event(1), event(2, user_id="u2")])
     assert history.delete_user("u1") == 2
     assert history.events("u1") == [] and history.users() == ["u2"]
 
 
-def test_weights_file_overrides_the_defaults(tmp_path: Path) -> None:
+def test_weights_file_overrides_the_defaults(tmp_path: Path, store_engine: StoreEngine) -> None:
     defaults = EventWeights.load()
     assert dict(defaults.kinds) == {"purchase": 1.0, "add_to_cart": 0.6, "click": 0.3, "view": 0.1}
     assert defaults.strength("rating", 4.0) == pytest.approx(0.8) and defaults.strength("rating", 3.0) == 0.0
@@ -130,7 +133,7 @@ def test_weights_file_overrides_the_defaults(tmp_path: Path) -> None:
     custom = EventWeights.load(path)
     assert custom.strength("view") == 0.0 and custom.strength("click") == 0.5 and custom.strength("purchase") == 1.0
     assert custom.strength("rating", 4.0) == 0.0 and custom.digest() != defaults.digest()
-    history = HistoryStore(tmp_path / "h.sqlite3", custom)
+    history = store_engine.history(custom)
     ingest(history, [event(1), event(2, item_id="a2", kind="click")])
     assert history.liked("u1") == {"a2": 2.5}  # the zero-weight view is stored and seen, but no preference
     assert history.seen_ids("u1") == {"a1", "a2"}

@@ -1,18 +1,22 @@
-"""HistoryStore: concurrent appends from many threads, and forgetting a user."""
+"""History store, on SQLite and on PostgreSQL (`store_engine`): concurrent appends from many threads, forgetting
+a user, the latest signal winning, and events that cannot be changed once written."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from pathlib import Path
 
-from store.history import HistoryStore
+import psycopg
+import pytest
+
+from tests.store_engines import StoreEngine
 
 THREADS = 16
 PER_THREAD = 40
 
 
-def test_many_threads_appending(tmp_path: Path) -> None:
-    store = HistoryStore(tmp_path / "history.sqlite3")
+def test_many_threads_appending(store_engine: StoreEngine) -> None:
+    store = store_engine.history()
     errors: list[BaseException] = []
     start = threading.Barrier(THREADS)
 
@@ -35,13 +39,12 @@ def test_many_threads_appending(tmp_path: Path) -> None:
     assert sorted(store.users()) == [f"user-{u}" for u in range(4)]
     assert len(store.seen_ids("user-0")) == (THREADS // 4) * PER_THREAD
     store.close()
-    reopened = HistoryStore(tmp_path / "history.sqlite3")  # durable on disk
+    reopened = store_engine.history()  # durable: a new connection (pool) reads every row back
     assert reopened.fingerprint().startswith(f"{THREADS * PER_THREAD}:")
-    reopened.close()
 
 
-def test_delete_user_forgets_only_that_user(tmp_path: Path) -> None:
-    store = HistoryStore(tmp_path / "history.sqlite3")
+def test_delete_user_forgets_only_that_user(store_engine: StoreEngine) -> None:
+    store = store_engine.history()
     store.add_event("alice", "1", "rating", 4.5)
     store.add_event("alice", "2", "dislike")
     store.add_event("bob", "1", "like")
@@ -52,11 +55,25 @@ def test_delete_user_forgets_only_that_user(tmp_path: Path) -> None:
     assert store.users() == ["bob"]
 
 
-def test_latest_signal_wins(tmp_path: Path) -> None:
-    store = HistoryStore(tmp_path / "history.sqlite3")
+def test_latest_signal_wins(store_engine: StoreEngine) -> None:
+    store = store_engine.history()
     store.add_event("alice", "1", "dislike", ts=10)
     store.add_event("alice", "1", "like", ts=20)
     store.add_event("alice", "2", "rating", 2.0, ts=30)
     assert store.liked("alice") == {"1": 5.0}
     assert store.disliked_ids("alice") == {"2"}
     assert store.seen_ids("alice") == {"1", "2"}
+
+
+@pytest.mark.parametrize("table", ["events", "interactions"])
+def test_events_are_append_only(store_engine: StoreEngine, table: str) -> None:
+    store = store_engine.history()
+    store.add_event("alice", "1", "like")
+    store_engine.execute(
+        "INSERT INTO interactions (event_id, user_id, item_id, kind, value, ts) VALUES (?, ?, ?, ?, ?, ?)",
+        ("e1", "alice", "1", "view", None, 5),
+    )
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.RaiseException), match="append-only"):
+        store_engine.execute(f"UPDATE {table} SET item_id = ? WHERE user_id = ?", ("2", "alice"))
+    assert {e.item_id for e in store.events("alice")} == {"1"}
+    assert store.delete_user("alice") == 2  # forget-me still deletes them

@@ -2,7 +2,8 @@
 forget-me (DELETE /api/v1/me reaches every store under CONCIERGE_HOME that holds the user's id or chat text).
 
 Protections: bot/ops/retention.py RetentionPurger (purge_if_due, start/stop) wired in bot/cli/service.py
-build_server_app; store/sessions.py SessionStore.purge_older_than / delete_user; store/history.py
+build_server_app; store/sessions.py SessionStore and store/postgres/sessions.py PostgresSessionStore
+.purge_older_than / delete_user (the purge tests run on both engines); store/history.py
 HistoryStore.delete_user; store/sqlite.py (secure_delete, SqliteFile.erase_wal: no copy of deleted rows left in
 free pages or the write-ahead log); bot/concierge.py Concierge.forget_user; bot/http/session_routes.py forget_me.
 """
@@ -23,32 +24,27 @@ from bot.config import Settings
 from bot.http.app import create_app
 from bot.http.auth import issue_token
 from bot.ops.retention import RetentionPurger
-from store.sessions import SessionStore
+from store.database import Sessions
 from tests.app_fixtures import small_backend
+from tests.store_engines import StoreEngine
 
 DAY = 86400.0
 SECRET = "forget-test-secret-0123456789-abcdefgh"
 
 
-def age(store: SessionStore, session_id: str, updated_ts: float) -> None:
-    """Set when a session was last written (test set-up through a second connection)."""
-    with sqlite3.connect(store.path) as conn:
-        conn.execute("UPDATE sessions SET updated_ts = ? WHERE session_id = ?", (updated_ts, session_id))
-
-
-def session_with_turn(store: SessionStore, user: str) -> str:
+def session_with_turn(store: Sessions, user: str) -> str:
     sid = store.create(user)
     store.append_turn(user, sid, [("user", "hi", {}), ("assistant", "hello", {})], {})
     return sid
 
 
-def test_purge_runs_at_most_hourly_and_only_on_old_transcripts(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "sessions.sqlite3")
+def test_purge_runs_at_most_hourly_and_only_on_old_transcripts(store_engine: StoreEngine) -> None:
+    store = store_engine.sessions()
     now = [time.time() + 100 * DAY]
     old, edge, fresh = (session_with_turn(store, u) for u in ("a", "b", "c"))
-    age(store, old, now[0] - 40 * DAY)
-    age(store, edge, now[0] - 30 * DAY + 600)  # 10 minutes short of the retention period
-    age(store, fresh, now[0] - 1 * DAY)
+    store_engine.set_updated(old, now[0] - 40 * DAY)
+    store_engine.set_updated(edge, now[0] - 30 * DAY + 600)  # 10 minutes short of the retention period
+    store_engine.set_updated(fresh, now[0] - 1 * DAY)
     purger = RetentionPurger(store, 30, interval_s=3600, clock=lambda: now[0])
     assert purger.purge_if_due() == {"sessions": 1, "messages": 2}
     assert [store.owns(u, s) for u, s in (("a", old), ("b", edge), ("c", fresh))] == [False, True, True]
@@ -59,8 +55,8 @@ def test_purge_runs_at_most_hourly_and_only_on_old_transcripts(tmp_path: Path) -
     assert not store.owns("b", edge) and store.owns("c", fresh)
 
 
-def test_the_purge_thread_keeps_purging_while_the_service_runs(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "sessions.sqlite3")
+def test_the_purge_thread_keeps_purging_while_the_service_runs(store_engine: StoreEngine) -> None:
+    store = store_engine.sessions()
     now = [time.time()]
     purger = RetentionPurger(store, 30, interval_s=3600, clock=lambda: now[0]).start(wake_s=0.01)
     try:
@@ -75,12 +71,13 @@ def test_the_purge_thread_keeps_purging_while_the_service_runs(tmp_path: Path) -
     assert not any(t.name == "retention-purge" and t.is_alive() for t in threading.enumerate())
 
 
-def test_serve_purges_at_start_and_starts_the_hourly_purge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = Settings(home=tmp_path / "home", retention_days=30)
-    store = SessionStore(settings.home / "sessions.sqlite3")
-    old = session_with_turn(store, "u")
-    age(store, old, time.time() - 31 * DAY)
-    store.close()
+def test_serve_purges_at_start_and_starts_the_hourly_purge(
+    monkeypatch: pytest.MonkeyPatch, store_engine: StoreEngine
+) -> None:
+    settings = Settings(home=store_engine.folder, retention_days=30, database_url=store_engine.config.url)
+    assert settings.database == store_engine.config  # the service opens the stores this test writes
+    old = session_with_turn(store_engine.sessions(), "u")
+    store_engine.set_updated(old, time.time() - 31 * DAY)
     started: list[RetentionPurger] = []
     original = RetentionPurger.start
 
@@ -95,7 +92,7 @@ def test_serve_purges_at_start_and_starts_the_hourly_purge(tmp_path: Path, monke
     try:
         assert len(started) == 1 and started[0].days == 30 and started[0].interval_s == 3600
         assert started[0].last_run is not None, "purged at start"
-        assert not SessionStore(settings.home / "sessions.sqlite3").owns("u", old)
+        assert not store_engine.sessions().owns("u", old)
         assert any(t.name == "retention-purge" and t.is_alive() for t in threading.enumerate())
     finally:
         for purger in started:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.router import LABELLED, evaluate, load_cases
+from bench.router_eval import LABELLED, evaluate, load_cases
 from bot.agent.router.phrases import LEXICON_DIR, clean
 from tools.names import Intent
 

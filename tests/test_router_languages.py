@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.router import evaluate, labelled_path, load_cases
+from bench.router_eval import evaluate, labelled_path, load_cases
 from bot.agent.router.gloss import load_gloss
 from tools.names import Intent
 

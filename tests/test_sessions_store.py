@@ -1,17 +1,17 @@
-"""Session store: ownership, persistence across restarts, forget-me, retention."""
+"""Session store, on SQLite and on PostgreSQL (`store_engine`): ownership, persistence across restarts,
+forget-me, retention."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from store.sessions import SessionStore
+from tests.store_engines import StoreEngine
 
 
-def test_session_belongs_to_its_user(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "s.sqlite3")
+def test_session_belongs_to_its_user(store_engine: StoreEngine) -> None:
+    store = store_engine.sessions()
     sid = store.create("alice")
     assert store.owns("alice", sid)
     assert not store.owns("bob", sid)
@@ -22,13 +22,12 @@ def test_session_belongs_to_its_user(tmp_path: Path) -> None:
     assert store.messages("alice", sid) == []
 
 
-def test_turns_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite3"
-    store = SessionStore(path)
+def test_turns_survive_a_restart(store_engine: StoreEngine) -> None:
+    store = store_engine.sessions()
     sid = store.create("alice")
     store.append_turn("alice", sid, [("user", "hi", {}), ("assistant", "hello", {"items": [1]})], {"turn_index": 1})
     store.close()
-    reopened = SessionStore(path)
+    reopened = store_engine.sessions()
     messages = reopened.messages("alice", sid)
     assert [m["content"] for m in messages or []] == ["hi", "hello"]
     assert (messages or [])[1]["items"] == [1]
@@ -36,8 +35,8 @@ def test_turns_survive_a_restart(tmp_path: Path) -> None:
     assert reopened.message_count("alice", sid) == 2
 
 
-def test_delete_user_removes_every_row_of_that_user_only(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "s.sqlite3")
+def test_delete_user_removes_every_row_of_that_user_only(store_engine: StoreEngine) -> None:
+    store = store_engine.sessions()
     for user in ("alice", "bob"):
         sid = store.create(user)
         store.append_turn(user, sid, [("user", "x", {}), ("assistant", "y", {})], {})
@@ -46,8 +45,8 @@ def test_delete_user_removes_every_row_of_that_user_only(tmp_path: Path) -> None
     assert store.count_rows("bob") == 3
 
 
-def test_purge_keeps_recent_transcripts(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "s.sqlite3")
+def test_purge_keeps_recent_transcripts(store_engine: StoreEngine) -> None:
+    store = store_engine.sessions()
     old = store.create("alice")
     store.append_turn("alice", old, [("user", "old", {})], {})
     later = time.time() + 31 * 86400

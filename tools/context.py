@@ -11,7 +11,7 @@ from prompts.locale import Locale, source_locale
 if TYPE_CHECKING:
     from store.catalog import CatalogStore
     from store.embedder import Embedder
-    from store.history import HistoryStore
+    from store.history_base import History
     from tools.chat_model import ChatModel
     from tools.guard_report import GuardReport
     from tools.ports import TitleLookup
@@ -25,7 +25,7 @@ class ToolContext:
     """Everything a tool may use. user_id and role always come from the session / token, never from a model."""
 
     catalog: CatalogStore
-    history: HistoryStore
+    history: History
     embedder: Embedder
     titles: TitleLookup
     user_id: str
@@ -43,6 +43,9 @@ class ToolContext:
     copy_check: Callable[..., GuardReport] | None = None
     # the turn's reply language: the words of the reasons tools write (English when None; read it as `locale`)
     words: Locale | None = None
+    # a replayed earlier turn of a stateless client's conversation (bot/agent/replay.py): its feedback is not recorded
+    # again (it was when the client first sent it)
+    replaying: bool = False
 
     @property
     def locale(self) -> Locale:

@@ -17,7 +17,7 @@ def record_feedback(ctx: ToolContext, item: str, signal: Literal["like", "dislik
         signal: "like", "dislike" or "seen".
     """
     found = ctx.titles.resolve(item)
-    event_id = ctx.history.add_event(ctx.user_id, found.item_id, signal)
+    event_id = None if ctx.replaying else ctx.history.add_event(ctx.user_id, found.item_id, signal)
     if signal == "like" and found.item_id not in ctx.stated_likes:
         ctx.stated_likes.append(found.item_id)
     words = ctx.locale

@@ -11,17 +11,18 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.agent.events import TextDelta, TurnDone
-from bot.cli import catalog, dialogues, events, marketing, recommend, service
+from bot.cli import catalog, database, dialogues, events, marketing, recommend, redial, service
 from bot.cli.catalog import ingest_books_catalog, ingest_demo_catalog
 from bot.composition import Components, build_components
 from bot.concierge import build_backend
 from bot.config import Settings
 from bot.ops.logs import configure_logging
+from store.database import DatabaseUnavailable
 from store.folder_claim import unserved
 from store.writer_lock import WriterBusy
 from tools.recommender.training import import_demo_history, train_recommender
 
-AREA_MODULES = (catalog, recommend, marketing, service, dialogues, events)
+AREA_MODULES = (catalog, recommend, marketing, service, dialogues, redial, events, database)
 
 
 def _offline_environment() -> None:
@@ -56,7 +57,7 @@ def _build_demo(args: argparse.Namespace, settings: Settings, components: Compon
     else:
         summary = ingest_demo_catalog(settings, components.embedder)
         print(f"catalog: {summary}")
-        print(f"history: {import_demo_history(settings.history_path, settings.data_dir)}")
+        print(f"history: {import_demo_history(components.history, settings.data_dir)}")
         trained = train_recommender(settings.models_dir, components.catalog, components.history, only_if_missing=True)
         print(f"recommender: {trained}")
     if not args.skip_llm and settings.llm_backend != "openai" and not settings.llm_base_url:
@@ -148,13 +149,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = Settings()
-    configure_logging(args.log_level or settings.log_level)
+    configure_logging(args.log_level or settings.log_level, settings.log_format)
     if settings.torch_threads:
         import torch
 
         torch.set_num_threads(settings.torch_threads)
     try:
         return int(args.handler(args, settings))
+    except DatabaseUnavailable as exc:  # a bad CONCIERGE_DATABASE_URL: one line, at start-up, for every command
+        sys.stderr.write(f"concierge: {exc}\n")
+        return 2
     except KeyboardInterrupt:
         return 130
 

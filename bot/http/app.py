@@ -3,8 +3,10 @@
     app = create_app(settings, backend)          # API + widget, documented at /docs
     app = bot.http.gradio_ui.mount_ui(app, settings, backend)  # the Gradio UI at /
 
-Routes: GET /healthz, GET /metrics; POST /v1/chat/completions (OpenAI-compatible); /api/v1/sessions...,
+Routes: GET /healthz, GET /metrics; /docs and /redoc (their assets served from here by fastapi-offline);
+POST /v1/chat/completions (OpenAI-compatible); /api/v1/sessions...,
 /api/v1/feedback, /api/v1/me/profile, DELETE /api/v1/me; GET /widget.js, /widget.css.
+Every response carries X-Request-ID (bot/http/request_ids.py) and is counted for /metrics (bot/http/http_metrics.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,18 +27,29 @@ from bot.http.catalog_routes import catalog_router
 from bot.http.deps import TOKEN_HEADER, ApiContext
 from bot.http.errors import ApiError, error_response, install_error_handlers
 from bot.http.event_routes import events_router
+from bot.http.http_metrics import CountResponses, HttpMetrics
 from bot.http.limits import RateLimiter
 from bot.http.openai_routes import openai_router
+from bot.http.request_ids import RequestIds
 from bot.http.session_routes import sessions_router
 from bot.http.ui_strings import ui_strings_router
 from bot.ops.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.ops.request_ids import HEADER as REQUEST_ID_HEADER
 
 STATIC = Path(__file__).resolve().parent / "static"
+DOCS_PATHS = frozenset({"/docs", "/redoc"})
+# The docs pages load only what the app serves (ReDoc's bundle links its attribution logo from cdn.redoc.ly: the
+# browser does not fetch it, the image hides itself); inline scripts are the pages' own set-up (fastapi-offline).
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+)
 VERSION = "0.1.0"
 
 
 class SecurityHeaders:
-    """Adds CSP frame-ancestors (only 'self' and the allowed origins may frame our pages) and nosniff."""
+    """Adds CSP frame-ancestors (only 'self' and the allowed origins may frame our pages) and nosniff; the API
+    docs pages may load nothing from another host (DOCS_CSP)."""
 
     def __init__(self, app: ASGIApp, allowed_origins: list[str]) -> None:
         self.app = app
@@ -50,7 +64,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 if "content-security-policy" not in headers:
-                    headers["Content-Security-Policy"] = self.csp
+                    docs = scope.get("path") in DOCS_PATHS
+                    headers["Content-Security-Policy"] = DOCS_CSP + self.csp if docs else self.csp
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "no-referrer")
             await send(message)
@@ -92,8 +107,12 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
 
     Raises bot.http.auth.AuthError at once when auth=jwt and CONCIERGE_JWT_SECRET is missing or too short.
     """
-    api = ApiContext(settings, backend, jwt_secret(settings), RateLimiter(settings.rate_per_minute))
-    app = FastAPI(
+    api = ApiContext(
+        settings, backend, jwt_secret(settings), RateLimiter(settings.rate_per_minute, settings.limits_storage)
+    )
+    http_metrics = HttpMetrics()
+    # Swagger UI and ReDoc with their JS/CSS served by the app itself (no CDN: the docs work air-gapped)
+    app = FastAPIOffline(
         title="Concierge",
         version=VERSION,
         description=(
@@ -101,7 +120,8 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
             "(HS256, user id in `sub`, optional `role`). In demo mode, `X-Demo-User: <demo user id>` acts "
             "as a demo user; without either (when anonymous visitors are allowed) each call is a fresh visitor "
             f"whose token comes back in the `{TOKEN_HEADER}` header. Errors: "
-            '`{"error": {"code", "message"}}` with a 4xx status.'
+            '`{"error": {"code", "message"}}` with a 4xx status. Every response carries `X-Request-ID` '
+            "(yours when you send a valid one: 1-64 letters, digits or `._:-`), also in the service's log lines."
         ),
     )
     app.state.concierge = api  # bot.http.gradio_ui.mount_ui shares the rate limiter
@@ -126,8 +146,10 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
     @app.get("/metrics", tags=["service"], summary="Prometheus metrics", response_class=PlainTextResponse)
     def metrics() -> Response:
         """Turns by intent and reply mode, turn latency, template fallbacks by reason (llm_busy, guard, llm
-        error, ...) and the guard's problems by check, in Prometheus' text format."""
-        return Response(backend.metrics_exposition(), media_type=METRICS_CONTENT_TYPE)
+        error, ...), the guard's problems by check, tool errors by tool, LLM time to first token and tokens/s,
+        catalog size and version, HTTP responses by route and status class (429s apart), in Prometheus' text
+        format (docs/deployment.md, "Metrics")."""
+        return Response(backend.metrics_exposition() + http_metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
 
     app.include_router(sessions_router(api))
     app.include_router(openai_router(api))
@@ -143,15 +165,18 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
     def widget_css() -> FileResponse:
         return FileResponse(STATIC / "widget.css", media_type="text/css", headers={"Cache-Control": "no-cache"})
 
-    # Outermost last: security headers -> CORS (so errors carry CORS headers too) -> body size guard -> routes.
+    # Outermost last: request id -> response counts -> security headers -> CORS (so errors carry CORS headers
+    # too) -> body size guard -> routes.
     app.add_middleware(BodySizeGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.allowed_origins),
         allow_methods=["GET", "POST", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Accept"],
-        expose_headers=[TOKEN_HEADER, "Retry-After"],
+        allow_headers=["Authorization", "Content-Type", "Accept", REQUEST_ID_HEADER],
+        expose_headers=[TOKEN_HEADER, "Retry-After", REQUEST_ID_HEADER],
         max_age=600,
     )
     app.add_middleware(SecurityHeaders, allowed_origins=list(settings.allowed_origins))
+    app.add_middleware(CountResponses, metrics=http_metrics)
+    app.add_middleware(RequestIds)
     return app

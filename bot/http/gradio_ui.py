@@ -52,7 +52,7 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
 
     demo_mode = settings.auth == "demo"
     demo_users = frozenset(backend.demo_users()) if demo_mode else frozenset()
-    limiter = limiter or RateLimiter(settings.rate_per_minute)
+    limiter = limiter or RateLimiter(settings.rate_per_minute, settings.limits_storage)
     words = UiWords(backend)  # the catalog's words ("Ask for a book…"); refreshed on every page load
     shown = words.current()
 
@@ -167,6 +167,8 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
         return closed
 
     with gr.Blocks(title="Concierge", analytics_enabled=False) as blocks:
+        # turns of several visitors at once (Gradio's default: one event at a time); set before the Blocks is built
+        blocks.queue(default_concurrency_limit=settings.ui_concurrency)
         state = gr.State({})
         items_state = gr.State([])
         shown_language = gr.State(shown.locale)  # the language of the words on screen

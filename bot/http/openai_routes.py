@@ -22,6 +22,7 @@ from bot.agent.events import ItemView, TurnEvent, TurnResult
 from bot.http.auth import Identity
 from bot.http.deps import ApiContext, final_result
 from bot.http.errors import STORAGE_ERRORS, ApiError, error_responses, storage_full_error
+from bot.http.keepalive import with_keepalive
 from bot.http.models import ChatCompletionIn
 from bot.http.session_routes import with_new_token
 
@@ -137,7 +138,7 @@ def openai_router(api: ApiContext) -> APIRouter:
         )
         if body.stream:
             stream = StreamingResponse(
-                completion_stream(events, body.model),
+                with_keepalive(completion_stream(events, body.model), api.settings.sse_keepalive_s),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )

@@ -16,6 +16,7 @@ from bot.backend import SessionNotFound
 from bot.http.auth import Identity
 from bot.http.deps import TOKEN_HEADER, ApiContext, final_result, sse
 from bot.http.errors import STORAGE_ERRORS, ApiError, error_responses, storage_full_error
+from bot.http.keepalive import with_keepalive
 from bot.http.models import FeedbackIn, MessageIn
 
 
@@ -94,7 +95,8 @@ def sessions_router(api: ApiContext) -> APIRouter:
         )
         if "text/event-stream" in request.headers.get("accept", ""):
             headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-            return StreamingResponse(sse_stream(events), media_type="text/event-stream", headers=headers)
+            stream = with_keepalive(sse_stream(events), api.settings.sse_keepalive_s)
+            return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
         return JSONResponse(final_result(events).to_dict())
 
     @router.post("/feedback", tags=["profile"], summary="Like, dislike or mark an item as seen")

@@ -61,6 +61,11 @@ class UiStrings:
     conversation_expired: str = ""
     conversation_full: str = ""
     chat_failed: str = ""
+    # the widget's "forget me" link, its confirmation and the outcome
+    forget_me: str = ""
+    forget_confirm: str = ""
+    forgotten: str = ""
+    forget_failed: str = ""
 
     def signal_label(self, signal: str) -> str:
         """A feedback button's words ("like" -> "喜欢")."""

@@ -11,6 +11,7 @@ from bot.llm.embedded import EmbeddedSmolLM
 from bot.llm.llama_cpp import LlamaCppModel, llama_cpp_available
 from bot.llm.memo import MemoizedModel
 from bot.llm.openai_compatible import OpenAICompatibleModel
+from bot.llm.timed import LLMObserver, TimedChatModel
 from bot.llm.weights import WeightFormat
 from tools.chat_model import ChatModel
 
@@ -21,12 +22,18 @@ EMBEDDED_DTYPE: Final[Literal["float32"]] = (
 )
 
 
-def build_chat_model(settings: Settings) -> ChatModel:
+def build_chat_model(
+    settings: Settings, observe: LLMObserver | None = None, *, given: ChatModel | None = None
+) -> ChatModel:
     """settings.llm_backend: "openai", "embedded", or "auto" (openai when llm_base_url is set).
 
     Cheap: the embedded model loads its weights on first use (or on an explicit `.load()`).
+    observe: told each finished generation's speed (bot/llm/timed.py; memo replays are not generations).
+    given: a model to use instead of the configured one (a test's, bot.composition.Overrides.llm).
     Raises ValueError when "openai" is asked for without llm_base_url.
     """
+    if given is not None:
+        return given if observe is None else TimedChatModel(given, observe)
     backend = settings.llm_backend
     if backend == "auto":
         backend = "openai" if settings.llm_base_url else "embedded"
@@ -35,18 +42,19 @@ def build_chat_model(settings: Settings) -> ChatModel:
             raise ValueError("CONCIERGE_LLM_BACKEND=openai needs CONCIERGE_LLM_BASE_URL")
 
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        return OpenAICompatibleModel(
+        served: ChatModel = OpenAICompatibleModel(
             settings.llm_base_url,
             settings.llm_model,
             key,
             timeout_s=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
         )
+        return served if observe is None else TimedChatModel(served, observe)
 
-    return build_embedded_model(settings)
+    return build_embedded_model(settings, observe)
 
 
-def build_embedded_model(settings: Settings) -> ChatModel:
+def build_embedded_model(settings: Settings, observe: LLMObserver | None = None) -> ChatModel:
     """The embedded SmolLM2: on llama.cpp when it is installed (or asked for), else on transformers."""
     engine = settings.llm_engine
     if engine == "auto":
@@ -66,6 +74,8 @@ def build_embedded_model(settings: Settings) -> ChatModel:
         )
     else:
         model = EmbeddedSmolLM(settings.models_dir, EMBEDDED_DTYPE)
+    if observe is not None:
+        model = TimedChatModel(model, observe)
     return MemoizedModel(model, settings.llm_memo_size) if settings.llm_memo_size else model
 
 

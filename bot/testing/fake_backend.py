@@ -199,10 +199,8 @@ class FakeBackend(FakeAdminOperations):
     def catalog_profile(self) -> CatalogProfile:
         return self.catalog_words
 
-    def languages(self) -> dict[str, str]:
-        """Every shipped locale by its own name (the real backend: the configured ones)."""
-        locales = shipped_locales()
-        return {code: locales.get(code).name for code in locales.codes()}
+    def languages(self) -> dict[str, str]:  # every shipped locale by its own name (the real backend: the configured)
+        return {code: shipped_locales().get(code).name for code in shipped_locales().codes()}
 
     # ---- helpers -----------------------------------------------------------------------------
     def resolve_item(self, ref: str) -> str:
@@ -283,8 +281,7 @@ class FakeBackend(FakeAdminOperations):
         reply = f"You asked: {text}. Here are {len(items)} films from the catalog."
         if mode == "llm":
             for word in reply.split(" "):
-                if self.token_delay_s:
-                    time.sleep(self.token_delay_s)
+                time.sleep(self.token_delay_s)  # 0: none
                 yield TextDelta(word + " ")
         return TurnResult(
             session_id=session_id,

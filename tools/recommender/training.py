@@ -8,25 +8,22 @@ from pathlib import Path
 from typing import Any
 
 from store.catalog import CatalogStore
-from store.history import HistoryStore
+from store.history_base import History
 from store.movielens import load_ratings
 from tools.recommender.ease import EaseModel
 
 DEFAULT_LAMBDA = 120.0
 
 
-def import_demo_history(history_path: Path, data_dir: Path) -> dict[str, Any]:
-    history = HistoryStore(history_path)
-    try:
-        return history.import_movielens(load_ratings(data_dir))
-    finally:
-        history.close()
+def import_demo_history(history: History, data_dir: Path) -> dict[str, Any]:
+    """The MovieLens ratings into the history store (SQLite or PostgreSQL), once."""
+    return history.import_movielens(load_ratings(data_dir))
 
 
 def train_recommender(
     models_dir: Path,
     catalog: CatalogStore,
-    history: HistoryStore,
+    history: History,
     *,
     lam: float = DEFAULT_LAMBDA,
     force: bool = False,

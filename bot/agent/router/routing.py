@@ -14,12 +14,13 @@ from typing import Any
 from bot.agent.decision import TOP_ITEM, Decision, DialogueState, PlannedCall
 from bot.agent.router.catalog_words import CatalogWords
 from bot.agent.router.facet_slots import FacetSpotter, people_question_cues
+from bot.agent.router.feedback_turns import feedback_decision
 from bot.agent.router.followups import like_shown, referenced_item, relative_years, rerun
 from bot.agent.router.intents import IntentClassifier
 from bot.agent.router.phrases import LEXICON_DIR, Lexicon, Token, clean, tokenize
 from bot.agent.router.slots import Slots, described_search, description, extract, free_text, residual
 from bot.agent.router.targets import slot_view, target_of
-from bot.agent.router.title_spotter import TitleHit, TitleSpotter, items_of, title_of, whole_title
+from bot.agent.router.title_spotter import TitleHit, TitleSpotter, items_of, title_of, titled_tokens, whole_title
 from store.catalog import CatalogStore
 from store.catalog_profile import CatalogProfile, shipped_profile
 from store.embedder import Embedder
@@ -77,12 +78,12 @@ class Router:
         words = [t for t in tokens if not t.is_break]
         if not words:
             return Decision(Intent.SMALLTALK, 0.1, slots={"empty": True})
-        slots = extract(cleaned, tokens, self.lexicon, self.year_bounds)
         facets = self.facets.find(cleaned, tokens)
-        slots.facets, slots.min_values, slots.max_values = facets.values, facets.min_values, facets.max_values
-        slots.consumed.update(facets.spans)
         # "books by Stephen King": a facet value is not a title ("King")
         hits = [h for h in self.spotter.spot(cleaned, tokens) if not facets.spans.intersection(range(h.start, h.end))]
+        slots = extract(cleaned, tokens, self.lexicon, self.year_bounds, titled_tokens(tokens, hits))
+        slots.facets, slots.min_values, slots.max_values = facets.values, facets.min_values, facets.max_values
+        slots.consumed.update(facets.spans)
         other_script = sum(1 for t in words if not t.norm.isascii()) / len(words)
         foreign = sum(m.end - m.start for m in slots.cues.get("foreign_words", [])) / len(words)
         if (other_script > FOREIGN_SHARE or foreign >= self.lexicon.foreign_share) and not hits and not glossed:
@@ -123,7 +124,7 @@ class Router:
             top = "out_of_scope"
         if hits and top == "profile":
             top = max((k for k in scores if k != "profile"), key=lambda k: scores[k])
-        feedback = self._feedback(slots, hits, state)
+        feedback = feedback_decision(cleaned, slots, hits, state, tools=self.tools, bounds=self.year_bounds)
         if feedback is not None:
             return feedback
         if slots.channel and (hits or slots.has("copy_action") or top == "marketing_copy"):
@@ -132,7 +133,9 @@ class Router:
         asked = slots.question and (hits or slots.ordinal is not None) and top not in ("keywords", "audience")
         if asked and not described:
             return self._question(cleaned, tokens, slots, hits, state)
-        followup = self._followup(slots, hits, state)
+        if slots.has("explain") and not hits:  # "why do you keep recommending dramas?": the profile says why
+            top = "profile"
+        followup = None if top == "profile" and slots.has("explain") else self._followup(slots, hits, state)
         if followup is not None:
             return followup
         if top in ("keywords", "audience", "profile"):
@@ -163,30 +166,6 @@ class Router:
             return Decision(Intent.ITEM_QUESTION, 0.5, question=slots.question)
         call = PlannedCall(ToolName.ITEM_DETAILS, {"item": item})
         return Decision(Intent.ITEM_QUESTION, RULE_CONFIDENCE, [call], question=slots.question or "plot")
-
-    def _feedback(self, slots: Slots, hits: list[TitleHit], state: DialogueState) -> Decision | None:
-        if not slots.feedback:
-            return None
-        ref = referenced_item(slots, state, pronoun=True)
-        targets = [title_of(h) for h in hits if h.item] or ([ref.item_id] if ref else [])
-        if not targets:
-            return None
-        signal = str(slots.feedback[0].value)
-        calls = [PlannedCall(ToolName.RECORD_FEEDBACK, {"item": t, "signal": signal}) for t in targets]
-        if signal == "like" and hits and (slots.has("next_request") or not state.last_calls):
-            # likes stated in chat are the user's taste: answer with recommendations at once (cold start)
-            arguments: dict[str, Any] = {"genres": slots.genres, "exclude_genres": slots.exclude_genres}
-            arguments.update(likes=targets, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
-            arguments.update(slots.facet_arguments())
-            arguments.update(relative_years(slots, [h.item.year for h in hits if h.item is not None and h.item.year]))
-            calls.append(self._call(ToolName.RECOMMEND, arguments))
-            return Decision(Intent.RECOMMEND, RULE_CONFIDENCE, calls)
-        if ref is not None and signal in ("seen", "dislike", "like"):
-            refresh = rerun(
-                self.tools, state, slots, bounds=self.year_bounds, exclude_shown=True, extra_excluded=[ref.item_id]
-            )
-            calls.extend([refresh] if refresh else [])
-        return Decision(Intent.FEEDBACK, RULE_CONFIDENCE, calls)
 
     def _copy(
         self, cleaned: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState

@@ -9,6 +9,8 @@ from bot.agent.router.phrases import Lexicon, Match, Token
 from store.years import YEAR_DIGITS
 from tools.search import MAX_K
 
+NOT_FEEDBACK = "unseen"  # the feedback cues' group of "haven't seen": phrases that hold a signal word but give none
+
 NEGATION_WINDOW = 3
 _YEAR = re.compile(rf"^{YEAR_DIGITS}$")
 _DECADE = re.compile(r"^(?:(1[89]\d0|20\d0)|(\d0))'?s$")
@@ -98,7 +100,9 @@ def _ends_before(matches: list[Match], index: int, tokens: list[Token]) -> bool:
     return any(m.end == index or (m.end == index - 1 and tokens[index - 1].norm == "the") for m in matches)
 
 
-def _years(tokens: list[Token], lexicon: Lexicon, slots: Slots, bounds: tuple[int, int]) -> None:
+def _years(
+    tokens: list[Token], lexicon: Lexicon, slots: Slots, bounds: tuple[int, int], titled: frozenset[int]
+) -> None:
     after = lexicon.cues["year_after"].find(tokens)
     before = lexicon.cues["year_before"].find(tokens)
     trailing = lexicon.cues["year_after_trailing"].find(tokens)
@@ -120,6 +124,8 @@ def _years(tokens: list[Token], lexicon: Lexicon, slots: Slots, bounds: tuple[in
     loose: list[int] = []
     for start, end, first, last in spans:
         slots.consumed.update(range(start, end))
+        if start in titled:  # "A Nightmare on Elm Street (1984)": the title's year, never a filter
+            continue
         if _ends_before(after, start, tokens) or any(m.start == end for m in trailing):
             year_from = last + 1 if last > first else first
         elif _ends_before(before, start, tokens):
@@ -174,23 +180,28 @@ def _after_cue(text: str, tokens: list[Token], match: Match | None) -> str | Non
     return text[tokens[match.end].start : tokens[end - 1].end].strip(" ,:") or None
 
 
-def extract(text: str, tokens: list[Token], lexicon: Lexicon, bounds: tuple[int, int]) -> Slots:
-    """All slots of one cleaned message; bounds are the catalog's (min year, max year)."""
+def extract(
+    text: str, tokens: list[Token], lexicon: Lexicon, bounds: tuple[int, int], titled: frozenset[int] = frozenset()
+) -> Slots:
+    """All slots of one cleaned message; bounds are the catalog's (min year, max year). titled: the indices of the
+    tokens of the titles in it (and their years): no question, feedback or year cue starts there ("Toy Story" asks
+    nothing about a story)."""
     slots = Slots()
+    outside = lambda found: [m for m in found if m.start not in titled]  # noqa: E731
     for name, matcher in lexicon.cues.items():
         found = matcher.find(tokens)
         if found:
             slots.cues[name] = found
     slots.cues["intent"] = lexicon.intent_cues.find(tokens)
     _genres(tokens, lexicon, slots)
-    _years(tokens, lexicon, slots, bounds)
+    _years(tokens, lexicon, slots, bounds, titled)
     _count(tokens, lexicon, slots)
     if slots.has("min_rating"):
         slots.min_rating = lexicon.min_rating_value
-    question = lexicon.question.find(tokens)
+    question = outside(lexicon.question.find(tokens))
     slots.question = str(question[0].value) if question else None
     slots.cues["question"] = question
-    slots.feedback = lexicon.feedback.find(tokens)
+    slots.feedback = [m for m in outside(lexicon.feedback.find(tokens)) if m.value != NOT_FEEDBACK]
     channel = lexicon.channel.find(tokens)
     slots.channel = str(channel[0].value) if channel else None
     tone = slots.first("tone")

@@ -188,3 +188,20 @@ class TitleSpotter:
         if any(w not in self.lexicon.vocabulary and w not in self.lexicon.stopwords for w in words):
             return TitleHit(start, end, None, text[tokens[start].start : tokens[end - 1].end], 0.0)
         return None
+
+
+def titled_tokens(tokens: Sequence[Token], hits: Sequence[TitleHit]) -> frozenset[int]:
+    """The indices of the tokens of the titles found, with a title's year right after it ("Heat (1995)")."""
+    inside: set[int] = set()
+    for hit in hits:
+        inside.update(range(hit.start, hit.end))
+        year = str(hit.item.year) if hit.item is not None and hit.item.year else None
+        after = hit.end
+        while year is not None and after < len(tokens) and after <= hit.end + 2:
+            if tokens[after].norm == year:
+                inside.add(after)
+                break
+            if tokens[after].norm.isalnum():  # only brackets or punctuation between a title and its year
+                break
+            after += 1
+    return frozenset(inside)

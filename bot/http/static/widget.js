@@ -4,25 +4,94 @@
    reply language and the widget's words, en, zh, es, fr or de; without it each message's language is detected).
    Plain JS, no dependencies, no CDN. All text is set with textContent, never parsed as HTML; a card's picture
    and link (image_url, url) are set as DOM properties and only when they are http(s) URLs.
-   The service answers only pages whose origin is in CONCIERGE_ALLOWED_ORIGINS (CORS). */
+   The service answers only pages whose origin is in CONCIERGE_ALLOWED_ORIGINS (CORS).
+   Isolation: the widget lives in the open shadow root of a <concierge-widget> host element, with widget.css loaded
+   inside it, so the shop's CSS does not reach it and its CSS does not reach the shop.
+   Persistence: the anonymous visitor's token (X-Concierge-Token) and the session id are kept in localStorage under
+   "concierge:v1:<service origin>" (30 days from the last use, never past the token's own expiry; a session until the
+   service answers 404, then a new one starts silently), and the conversation is shown again on the next page load.
+   Without localStorage (privacy mode) the widget keeps them in memory. "Forget me" calls DELETE /api/v1/me. */
 (function () {
   "use strict";
   var script = document.currentScript;
-  if (!script || document.getElementById("concierge-panel")) { return; }
+  if (!script || document.querySelector("concierge-widget")) { return; }
   var base = new URL(script.src).origin;
-  var token = script.getAttribute("data-token") || "";
+  var pageToken = script.getAttribute("data-token") || "";  /* the shop's signed-in user: never stored here */
   var lang = (script.getAttribute("data-lang") || "").trim().toLowerCase().split(/[-_]/)[0];  /* "zh-CN" -> "zh" */
-  var sessionId = null;
+  var KEY = "concierge:v1:" + base;
+  var KEEP_MS = 30 * 24 * 3600 * 1000;  /* a stored visitor and session: 30 days after their last use */
+  var who = pageToken ? "signed" : "visitor";  /* whose session the stored one is */
+  var store = storage();
+  var saved = load();
+  var token = pageToken || (saved.visitor ? saved.visitor.token : "");
+  var sessionId = saved.sessions[who] ? saved.sessions[who].id : null;
   var busy = false;
   /* The widget's own words: these until the service's arrive (uiStrings below), in the data-lang language. */
   var words = {
     open_button: "Chat", open_chat: "Open the Concierge chat", close: "Close", send: "Send",
     placeholder: "Type a message…", like: "like", dislike: "dislike", seen: "seen",
     liked: "liked", disliked: "disliked", marked_seen: "seen", working: "looking in the catalog…",
-    chat_failed: "Sorry, the chat is unavailable"
+    chat_failed: "Sorry, the chat is unavailable", forget_me: "Forget me",
+    forget_confirm: "Click again to delete your conversations and likes",
+    forgotten: "Done: your conversations and likes are deleted; a new message starts afresh.",
+    forget_failed: "Sorry, your history could not be deleted"
   };
   var MARKS = { like: "liked", dislike: "disliked", seen: "marked_seen" };
 
+  /* ---- stored state: {visitor: {token, expires}, sessions: {visitor|signed: {id, expires}}} ---------------- */
+  function storage() {
+    try {
+      var s = window.localStorage;  /* the getter itself throws where storage is denied */
+      s.setItem(KEY + ":probe", "1");
+      s.removeItem(KEY + ":probe");
+      return s;
+    } catch (err) { return null; }
+  }
+  function fresh(entry) {
+    return !!entry && typeof entry === "object" && typeof entry.expires === "number" && entry.expires > Date.now();
+  }
+  function load() {
+    var state = { visitor: null, sessions: {} };
+    var raw = null;
+    try { raw = store ? JSON.parse(store.getItem(KEY) || "null") : null; } catch (err) { raw = null; }
+    if (!raw || typeof raw !== "object") { return state; }
+    if (fresh(raw.visitor) && typeof raw.visitor.token === "string" && raw.visitor.token) { state.visitor = raw.visitor; }
+    ["visitor", "signed"].forEach(function (owner) {
+      var entry = raw.sessions && raw.sessions[owner];
+      if (fresh(entry) && typeof entry.id === "string" && entry.id) { state.sessions[owner] = entry; }
+    });
+    if (!state.visitor) { delete state.sessions.visitor; }  /* an anonymous session without its visitor is lost */
+    return state;
+  }
+  function tokenExpiry(jwt) {  /* the token's own exp claim (ms), Infinity when it cannot be read */
+    try {
+      var part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      while (part.length % 4) { part += "="; }
+      var exp = JSON.parse(atob(part)).exp;
+      return typeof exp === "number" ? exp * 1000 : Infinity;
+    } catch (err) { return Infinity; }
+  }
+  function persist() {  /* the in-memory state into localStorage, the expiries pushed back (a sliding window) */
+    var until = Date.now() + KEEP_MS;
+    if (!pageToken) {
+      saved.visitor = token ? { token: token, expires: Math.min(until, tokenExpiry(token)) } : null;
+      if (saved.visitor) { until = saved.visitor.expires; }
+    }
+    if (sessionId) { saved.sessions[who] = { id: sessionId, expires: until }; } else { delete saved.sessions[who]; }
+    if (!store) { return; }
+    try {
+      if (saved.visitor || Object.keys(saved.sessions).length) { store.setItem(KEY, JSON.stringify(saved)); }
+      else { store.removeItem(KEY); }
+    } catch (err) { /* full or denied: the widget goes on in memory */ }
+  }
+  function wipe() {  /* forget me: nothing of this visitor stays in the page or in storage */
+    if (!pageToken) { token = ""; }
+    sessionId = null;
+    saved = { visitor: null, sessions: {} };
+    if (store) { try { store.removeItem(KEY); } catch (err) { /* in memory only */ } }
+  }
+
+  /* ---- the DOM: a host element with an open shadow root; nothing of the widget is in the page's tree ------- */
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) { node.className = cls; }
@@ -30,10 +99,16 @@
     return node;
   }
 
+  var host = document.createElement("concierge-widget");
+  host.style.setProperty("visibility", "hidden", "important");  /* until widget.css is in: no unstyled flash */
+  var root = host.attachShadow({ mode: "open" });
   var css = el("link");
   css.rel = "stylesheet";
   css.href = base + "/widget.css";
-  document.head.appendChild(css);
+  function reveal() { host.style.removeProperty("visibility"); }
+  css.addEventListener("load", reveal);
+  css.addEventListener("error", reveal);
+  root.appendChild(css);
 
   var bubble = el("button", "concierge-bubble", words.open_button);
   bubble.id = "concierge-bubble";
@@ -59,17 +134,26 @@
   input.maxLength = 4000;
   input.autocomplete = "off";
   var send = el("button", "concierge-send", words.send);
+  send.id = "concierge-send";
   send.type = "submit";
   form.appendChild(input);
   form.appendChild(send);
+  var foot = el("div", "concierge-foot");
+  var forget = el("button", "concierge-forget", words.forget_me);
+  forget.id = "concierge-forget";
+  forget.type = "button";
+  foot.appendChild(forget);
   panel.appendChild(head);
   panel.appendChild(log);
   panel.appendChild(form);
-  document.body.appendChild(panel);
-  document.body.appendChild(bubble);
+  panel.appendChild(foot);
+  root.appendChild(panel);
+  root.appendChild(bubble);
+  document.body.appendChild(host);
 
   /* The widget's words come from the service, in the catalog's terms ("Ask for a book…"): GET /api/v1/ui-strings
      (bot/http/ui_strings.py, the same strings as the chat UI), in the data-lang language when there is one. */
+  var armed = false;  /* "forget me" clicked once: the next click deletes */
   function uiStrings() {
     fetch(base + "/api/v1/ui-strings" + (lang ? "?language=" + encodeURIComponent(lang) : ""))
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -81,14 +165,17 @@
         bubble.setAttribute("aria-label", words.open_chat);
         close.setAttribute("aria-label", words.close);
         send.textContent = words.send;
+        forget.textContent = armed ? words.forget_confirm : words.forget_me;
         if (served.locale && !lang) { panel.setAttribute("lang", String(served.locale)); }
       })
       .catch(function () { /* the neutral words stay */ });
   }
   uiStrings();
 
+  function disarm() { armed = false; forget.textContent = words.forget_me; }
   function toggle() {
     panel.hidden = !panel.hidden;
+    disarm();
     if (!panel.hidden) { uiStrings(); input.focus(); }  /* again: the catalog may have been loading */
   }
   bubble.addEventListener("click", toggle);
@@ -101,9 +188,16 @@
     return h;
   }
   function remember(response) {
-    var fresh = response.headers.get("X-Concierge-Token");
-    if (fresh && !token) { token = fresh; }
+    var given = response.headers.get("X-Concierge-Token");
+    if (given && !token) { token = given; persist(); }
     return response;
+  }
+  /* A stored visitor the service no longer accepts (401: the token expired) or a session it no longer has (404)
+     is dropped, and the widget goes on as a new visitor / with a new session. */
+  function stale(response) {
+    if (response.status === 401 && token && !pageToken) { token = ""; sessionId = null; persist(); return true; }
+    if (response.status === 404) { sessionId = null; persist(); return true; }
+    return false;
   }
   function failure(response) {
     return response.json().then(
@@ -111,12 +205,13 @@
       function () { return new Error("HTTP " + response.status); }
     );
   }
+  function refused(response) { return failure(response).then(function (e) { throw e; }); }
   function scroll() { log.scrollTop = log.scrollHeight; }
+  function line(role, text) { return el("div", "concierge-msg concierge-" + role, text); }
   function say(role, text) {
-    var line = el("div", "concierge-msg concierge-" + role, text);
-    log.appendChild(line);
+    var node = log.appendChild(line(role, text));
     scroll();
-    return line;
+    return node;
   }
 
   function feedback(itemId, signal, status) {
@@ -124,8 +219,8 @@
       method: "POST", headers: headers({}), body: JSON.stringify({ item_id: itemId, signal: signal })
     })
       .then(remember)
-      .then(function (r) { if (!r.ok) { return failure(r).then(function (e) { throw e; }); } return r.json(); })
-      .then(function () { status.textContent = words[MARKS[signal]]; })
+      .then(function (r) { if (!r.ok) { return refused(r); } return r.json(); })
+      .then(function () { status.textContent = words[MARKS[signal]]; persist(); })
       .catch(function (err) { status.textContent = err.message; });
   }
   // Only absolute http(s) URLs become a src or href (the service drops others too): never javascript: or data:.
@@ -140,9 +235,10 @@
     if (typeof item.price !== "number" || !isFinite(item.price)) { return ""; }
     return item.price.toFixed(2) + (item.currency ? " " + item.currency : "");
   }
-  function cards(items, after) {
+  function cards(items) {  /* the cards of a reply (the caller places them after it) */
     var box = el("div", "concierge-cards");
     items.forEach(function (item) {
+      if (!item || typeof item !== "object") { return; }
       var card = el("div", "concierge-card");
       var image = httpUrl(item.image_url);
       if (image) {
@@ -186,22 +282,57 @@
       body.appendChild(actions);
       box.appendChild(card);
     });
-    log.insertBefore(box, after.nextSibling);
+    return box;
+  }
+  function cardsAfter(items, reply) {
+    var box = log.insertBefore(cards(items), reply.nextSibling);
     scroll();
     return box;
   }
+
+  /* The stored conversation, shown again on load (GET /api/v1/sessions/{id}: {"messages": [{role, content,
+     items?}]}), above anything typed meanwhile; a turn is sent only after it (restored.then below). */
+  function restore() {
+    if (!sessionId) { return Promise.resolve(); }
+    var id = sessionId;
+    return fetch(base + "/api/v1/sessions/" + encodeURIComponent(id), { headers: headers({}) })
+      .then(function (r) {
+        if (stale(r) || !r.ok) { return null; }  /* another error (503, ...): keep the id, the next turn tries it */
+        return r.json();
+      })
+      .then(function (body) {
+        if (!body || !Array.isArray(body.messages) || sessionId !== id) { return; }
+        var earlier = document.createDocumentFragment();
+        body.messages.forEach(function (message) {
+          if (!message || typeof message.content !== "string") { return; }
+          if (message.role === "user") { earlier.appendChild(line("user", message.content)); }
+          if (message.role === "assistant") {
+            earlier.appendChild(line("bot", message.content));
+            if (Array.isArray(message.items) && message.items.length) { earlier.appendChild(cards(message.items)); }
+          }
+        });
+        log.insertBefore(earlier, log.firstChild);
+        scroll();
+        persist();
+      })
+      .catch(function () { /* the service is unreachable: the stored state stays for the next try */ });
+  }
+  var restored = restore();
 
   function turnView(reply) {
     var view = { reply: reply, draft: "", cards: null };
     view.handle = function (name, data) {
       if (name === "tool_start" && !view.draft) { reply.textContent = words.working; }
       if (name === "token") { view.draft += data.text; reply.textContent = view.draft; scroll(); }
-      if (name === "items" && data.items && data.items.length && !view.cards) { view.cards = cards(data.items, reply); }
+      if (name === "items" && data.items && data.items.length && !view.cards) {
+        view.cards = cardsAfter(data.items, reply);
+      }
       if (name === "done") {
         reply.textContent = data.reply;
         if (view.cards) { log.removeChild(view.cards); view.cards = null; }
-        if (data.items && data.items.length) { view.cards = cards(data.items, reply); }
+        if (data.items && data.items.length) { view.cards = cardsAfter(data.items, reply); }
         if (data.session_id) { sessionId = data.session_id; }
+        persist();
       }
     };
     return view;
@@ -213,9 +344,9 @@
     var buffer = "";
     function dispatch(block) {
       var name = "message", data = "";
-      block.split("\n").forEach(function (line) {
-        if (line.indexOf("event:") === 0) { name = line.slice(6).trim(); }
-        if (line.indexOf("data:") === 0) { data += line.slice(5).replace(/^ /, ""); }
+      block.split("\n").forEach(function (part) {
+        if (part.indexOf("event:") === 0) { name = part.slice(6).trim(); }
+        if (part.indexOf("data:") === 0) { data += part.slice(5).replace(/^ /, ""); }
       });
       if (data) { view.handle(name, JSON.parse(data)); }
     }
@@ -232,24 +363,17 @@
     return pump();
   }
 
-  function ensureSession() {
+  function ensureSession(retry) {
     if (sessionId) { return Promise.resolve(sessionId); }
     return fetch(base + "/api/v1/sessions", { method: "POST", headers: headers({}), body: "{}" })
       .then(remember)
-      .then(function (r) { if (!r.ok) { return failure(r).then(function (e) { throw e; }); } return r.json(); })
-      .then(function (body) { sessionId = body.session_id; return sessionId; });
+      .then(function (r) {
+        if (!r.ok) { return retry && stale(r) ? ensureSession(false) : refused(r); }
+        return r.json().then(function (body) { sessionId = body.session_id; persist(); return sessionId; });
+      });
   }
-
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var text = input.value.trim();
-    if (!text || busy) { return; }
-    busy = true;
-    send.disabled = true;
-    input.value = "";
-    say("user", text);
-    var view = turnView(say("bot", "…"));
-    ensureSession()
+  function post(text, retry) {  /* one turn; a session or visitor the service no longer knows: once more, anew */
+    return ensureSession(true)
       .then(function (id) {
         return fetch(base + "/api/v1/sessions/" + encodeURIComponent(id) + "/messages", {
           method: "POST",
@@ -258,14 +382,54 @@
         });
       })
       .then(function (r) {
-        if (r.status === 404) { sessionId = null; }
-        if (!r.ok) { return failure(r).then(function (e) { throw e; }); }
-        return stream(r, view);
-      })
+        if (!r.ok) { return retry && stale(r) ? post(text, false) : refused(r); }
+        return r;
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) { return; }
+    busy = true;
+    send.disabled = true;
+    disarm();
+    input.value = "";
+    say("user", text);
+    var view = turnView(say("bot", "…"));
+    restored
+      .then(function () { return post(text, true); })
+      .then(function (r) { return stream(r, view); })
       .catch(function (err) {
         view.reply.className += " concierge-error";
         view.reply.textContent = words.chat_failed + " (" + err.message + ").";
       })
       .then(function () { busy = false; send.disabled = false; });
+  });
+
+  /* "Forget me": a first click asks, a second one deletes the visitor's history and sessions on the service
+     (DELETE /api/v1/me), then the stored state and the log here. A visitor who never wrote has nothing there. */
+  forget.addEventListener("click", function () {
+    if (busy) { return; }
+    if (!armed) { armed = true; forget.textContent = words.forget_confirm; return; }
+    disarm();
+    busy = true;
+    send.disabled = true;
+    forget.disabled = true;
+    restored
+      .then(function () {
+        if (!token) { return null; }
+        return fetch(base + "/api/v1/me", { method: "DELETE", headers: headers({}) })
+          .then(function (r) { if (!r.ok) { return refused(r); } return null; });
+      })
+      .then(function () {
+        wipe();
+        while (log.firstChild) { log.removeChild(log.firstChild); }
+        say("note", words.forgotten);
+      })
+      .catch(function (err) {
+        say("error", words.forget_failed + " (" + err.message + ").");
+      })
+      .then(function () { busy = false; send.disabled = false; forget.disabled = false; });
   });
 })();

@@ -1,0 +1,47 @@
+"""The router's decision for a message that gives feedback on titles or on an item shown ("I loved Heat",
+"seen the first one"): record it, and answer with recommendations where the conversation asks for them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.agent.decision import Decision, DialogueState, PlannedCall
+from bot.agent.router.followups import referenced_item, relative_years, rerun
+from bot.agent.router.slots import Slots
+from bot.agent.router.title_spotter import TitleHit, title_of
+from tools.names import Intent, ToolName
+from tools.registry import ToolRegistry
+
+RULE_CONFIDENCE = 0.9
+
+
+def feedback_decision(
+    text: str, slots: Slots, hits: list[TitleHit], state: DialogueState, *, tools: ToolRegistry, bounds: tuple[int, int]
+) -> Decision | None:
+    """The feedback calls of a message (None: it gives no feedback on anything it names or points to)."""
+    if not slots.feedback:
+        return None
+    ref = referenced_item(slots, state, pronoun=True)
+    targets = [title_of(h) for h in hits if h.item] or ([ref.item_id] if ref else [])
+    if not targets:
+        return None
+    signal = str(slots.feedback[0].value)
+    calls = [PlannedCall(ToolName.RECORD_FEEDBACK, {"item": t, "signal": signal}) for t in targets]
+    if signal == "like" and hits:
+        # likes stated in chat are the user's taste: answer with recommendations at once (at the start or later)
+        arguments: dict[str, Any] = {"genres": slots.genres, "exclude_genres": slots.exclude_genres}
+        arguments.update(likes=targets, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
+        arguments.update(slots.facet_arguments())
+        arguments.update(relative_years(slots, [h.item.year for h in hits if h.item is not None and h.item.year]))
+        calls.append(PlannedCall(ToolName.RECOMMEND, tools.clean_arguments(ToolName.RECOMMEND, arguments)))
+        return Decision(Intent.RECOMMEND, RULE_CONFIDENCE, calls)
+    asking = slots.has("next_request") or slots.has("request") or slots.question is not None or "?" in text
+    if signal == "seen" and hits and ref is None and asking:
+        # "Is that a great one? I have seen American Pie (1999)": a conversation about what to watch next: noted,
+        # and the seen title's neighbours (their reason, "similar to …", is true; a seen title is no like)
+        calls.append(PlannedCall(ToolName.SIMILAR_ITEMS, {"item": targets[0]}))
+        return Decision(Intent.SIMILAR, RULE_CONFIDENCE, calls)
+    if ref is not None and signal in ("seen", "dislike", "like"):
+        refresh = rerun(tools, state, slots, bounds=bounds, exclude_shown=True, extra_excluded=[ref.item_id])
+        calls.extend([refresh] if refresh else [])
+    return Decision(Intent.FEEDBACK, RULE_CONFIDENCE, calls)
