@@ -135,6 +135,16 @@ def placeholder_is(page: Any, text: str) -> None:
     )
 
 
+def button_says(page: Any, selector: str, text: str) -> None:
+    """Wait until a button reads `text` (a card drawn again in other words replaces its buttons)."""
+    page.wait_for_function(
+        "([selector, text]) => { const b = document.querySelector(selector);"
+        " return b !== null && b.innerText.trim() === text; }",
+        arg=[selector, text],
+        timeout=30_000,
+    )
+
+
 def replied(page: Any, turns: int) -> None:
     """Wait until the chat holds `turns` complete replies (the fake's replies end with "catalog.")."""
     page.wait_for_function(
@@ -162,7 +172,7 @@ def test_language_picker_switches_the_words_and_asks_for_the_language(
     page.locator("#card-0").wait_for(timeout=30_000)
     replied(page, 1)
     assert backend.calls[-1]["language"] == "es"
-    assert page.locator("#like-0").inner_text().strip() == "me gusta"  # the card's buttons and mark too
+    button_says(page, "#like-0", "me gusta")  # the card's buttons and mark too
     page.locator("#like-0").click()
     page.locator("#card-0").get_by_text("te gusta").wait_for(timeout=30_000)
     page.wait_for_function(
@@ -261,7 +271,7 @@ def test_chinese_request_gets_chinese_reply_cards_and_words(browser: Any, real_s
             timeout=30_000,
         )
         assert re.search(CJK, page.locator("#heading").inner_text())
-        assert page.locator("#like-0").inner_text().strip() == "喜欢"
+        button_says(page, "#like-0", "喜欢")  # the cards are drawn again in the words of the reply's language
         page.wait_for_function(
             "cjk => new RegExp(cjk).test(document.querySelector('#profile-summary').innerText)", arg=CJK, timeout=30_000
         )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,36 +13,16 @@ from limits.storage import MemoryStorage
 from bot.http.app import create_app
 from bot.http.limits import RateLimited, RateLimiter
 from tests.fake_backend import FakeBackend, bearer, free_port, make_settings
-
-REDIS_SERVER = shutil.which("redis-server")
+from tests.redis_server import REDIS_SERVER, redis_server
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private redis-server on a free loopback port, in a temp dir, no persistence; stopped afterwards."""
+    """A private redis-server (tests/redis_server.py); skipped where it is not installed."""
     if REDIS_SERVER is None:
         pytest.skip("redis-server is not installed (make redis)")
-    folder = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    args = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", ""]
-    args += ["--appendonly", "no", "--daemonize", "no", "--logfile", str(folder / "redis.log")]
-    proc = subprocess.Popen(args, cwd=folder)
-    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"redis-server did not start: {(folder / 'redis.log').read_text()}") from None
-            time.sleep(0.05)
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 def refused(limiter: RateLimiter, key: str) -> int | None:

@@ -14,9 +14,7 @@ Waits are conditions with deadlines (health, server start-up), never fixed sleep
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,15 +27,14 @@ from bot.config import REPO_ROOT
 from bot.http.auth import issue_token
 from tests.catalog_fixtures import popular_items
 from tests.demo_home import CONCIERGE
-from tests.fake_backend import free_port
 from tests.postgres_server import PostgresServer
+from tests.redis_server import REDIS_SERVER, redis_server
 from tests.served_demo import ServedConcierge, served_env
 from tests.test_fault_chroma import running_chroma
 
 SECRET = "two-instances-test-secret-0123456789abcdef"
 USER = {"Authorization": f"Bearer {issue_token(SECRET, 'traveller-7')}"}
 CATALOG_SIZE = 300  # the most rated demo films: enough 90s comedies, embedded by the real MiniLM in seconds
-REDIS_SERVER = shutil.which("redis-server")
 
 
 @dataclass
@@ -68,29 +65,8 @@ def redis_storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if REDIS_SERVER is None:
         yield "memory://"
         return
-    import redis
-
-    folder = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    args = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", ""]
-    args += ["--appendonly", "no", "--daemonize", "no", "--logfile", str(folder / "redis.log")]
-    proc = subprocess.Popen(args, cwd=folder)
-    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"redis-server did not start: {(folder / 'redis.log').read_text()}") from None
-            time.sleep(0.05)
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

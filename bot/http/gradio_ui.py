@@ -77,10 +77,18 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
         return True
 
     def respond(
-        text: str, chat: list[dict[str, Any]], choice: str | None, mode: str, lang: str | None, state: dict[str, Any]
+        text: str,
+        chat: list[dict[str, Any]],
+        choice: str | None,
+        mode: str,
+        lang: str | None,
+        state: dict[str, Any],
+        drawn_in: str,
     ) -> Iterator[tuple[Any, ...]]:
+        """A turn: (chat, state, items, chart, summary, marks, cards' language) as it streams. The cards are drawn
+        once for the items and again only when the reply's language changes their words."""
         text = (text or "").strip()
-        unchanged = (chat, state, gr.skip(), gr.skip(), gr.skip())
+        unchanged = (chat, state, *(gr.skip(),) * 5)
         if not text:
             yield unchanged
             return
@@ -97,7 +105,7 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
             gr.Info(words_in(words, words_language(lang, state.get("language"))).conversation_full)
             chat, session = [], None
         chat = [*chat, {"role": "user", "content": as_text(text)}, {"role": "assistant", "content": "…"}]
-        yield chat, state, gr.skip(), gr.skip(), gr.skip()
+        yield chat, state, *(gr.skip(),) * 5
         try:
             events = backend.run_turn(
                 user_id=user,
@@ -106,19 +114,19 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                 reply_mode=mode,  # type: ignore[arg-type]
                 language=requested(lang),
             )
-            draft = ""
+            draft, drawn = "", None
             working = words_in(words, words_language(lang, state.get("language"))).working
             for event in events:
                 if isinstance(event, ToolStarted) and not draft:
                     chat[-1] = {"role": "assistant", "content": as_text(working)}
-                    yield chat, state, gr.skip(), gr.skip(), gr.skip()
+                    yield chat, state, *(gr.skip(),) * 5
                 elif isinstance(event, TextDelta):
                     draft += event.text
                     chat[-1] = {"role": "assistant", "content": as_text(draft)}
-                    yield chat, state, gr.skip(), gr.skip(), gr.skip()
+                    yield chat, state, *(gr.skip(),) * 5
                 elif isinstance(event, ItemsShown):
-                    state["marks"] = {}
-                    yield chat, state, [item.to_dict() for item in event.items], gr.skip(), gr.skip()
+                    drawn = [item.to_dict() for item in event.items]
+                    yield chat, state, drawn, gr.skip(), gr.skip(), {}, gr.skip()
                 elif isinstance(event, TurnDone):
                     state["session"] = event.result.session_id
                     state["language"] = event.result.language  # the conversation's
@@ -126,24 +134,28 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                     chat[-1] = {"role": "assistant", "content": as_text(event.result.reply)}
                     profile = profile_of(user, state["words"])
                     items = [item.to_dict() for item in event.result.items]
-                    yield chat, state, items, draw_chart(profile, state["words"]), profile_summary(profile)
+                    again = items if items != drawn else gr.skip()  # the cards already drawn stay
+                    marks = {} if items != drawn else gr.skip()
+                    chart_now, summary_now = draw_chart(profile, state["words"]), profile_summary(profile)
+                    redraw = state["words"] if state["words"] != drawn_in else gr.skip()
+                    yield chat, state, again, chart_now, summary_now, marks, redraw
         except CatalogUnavailable:
             now = words_in(words, words_language(lang, state.get("language")))
             chat[-1] = {"role": "assistant", "content": as_text(now.catalog_unavailable)}
-            yield chat, state, gr.skip(), gr.skip(), gr.skip()
+            yield chat, state, *(gr.skip(),) * 5
         except SessionNotFound:
             state.pop("session", None)
             now = words_in(words, words_language(lang, state.get("language")))
             chat[-1] = {"role": "assistant", "content": as_text(now.conversation_expired)}
-            yield chat, state, gr.skip(), gr.skip(), gr.skip()
+            yield chat, state, *(gr.skip(),) * 5
         except UnsupportedLanguage as exc:
             chat[-1] = {"role": "assistant", "content": as_text(str(exc))}
-            yield chat, state, gr.skip(), gr.skip(), gr.skip()
+            yield chat, state, *(gr.skip(),) * 5
 
     def switch_user(choice: str | None, state: dict[str, Any], code: str | None) -> tuple[Any, ...]:
         fresh: dict[str, Any] = {"visitor": state.get("visitor")} if state.get("visitor") else {}
         profile = profile_of(user_for(choice, fresh), code)
-        return [], fresh, [], draw_chart(profile, code), profile_summary(profile)
+        return [], fresh, [], draw_chart(profile, code), profile_summary(profile), {}
 
     def follow_reply(state: dict[str, Any], code: str | None) -> tuple[Any, ...]:
         """After a turn: the words of the language it was answered in (Auto) when they are not shown yet."""
@@ -156,7 +168,8 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
         """A language picked: its words (Auto: the conversation's, else the source language's), chart and summary."""
         code = words_language(language, state.get("language"))
         profile = profile_of(user_for(choice, state), code)
-        return shown_words(backend, words_in(words, code), draw_chart(profile, code), profile_summary(profile))
+        now = words_in(words, code)
+        return *shown_words(backend, now, draw_chart(profile, code), profile_summary(profile)), now.locale
 
     visitors = [NEW_VISITOR] if settings.allow_anonymous else []
     choices = [*visitors, *sorted(demo_users, key=lambda u: (len(u), u))] if demo_mode else visitors
@@ -171,7 +184,9 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
         blocks.queue(default_concurrency_limit=settings.ui_concurrency)
         state = gr.State({})
         items_state = gr.State([])
+        marks_state = gr.State({})  # item id -> the feedback given on its card
         shown_language = gr.State(shown.locale)  # the language of the words on screen
+        cards_language = gr.State(shown.locale)  # the language the cards are drawn in
         heading = gr.Markdown(f"## {shown.heading}", elem_id="heading")
         with gr.Row():
             with gr.Column(scale=3):
@@ -217,12 +232,11 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                 chart = gr.Plot(label=shown.profile_label, elem_id="profile-chart", format="png")
                 summary = gr.Textbox(label=shown.summary_label, interactive=False, lines=2, elem_id="profile-summary")
 
-                @gr.render(inputs=[items_state, picker, state, shown_language])
-                def cards(items: list[dict[str, Any]], choice: str | None, session: dict[str, Any], code: str) -> None:
+                @gr.render(inputs=[items_state, marks_state, cards_language, picker])
+                def cards(items: list[dict[str, Any]], marks: dict[str, str], code: str, choice: str | None) -> None:
                     now = words_in(words, code)
                     if not items:
                         gr.Markdown(now.cards_empty, elem_id="cards-empty")
-                    marks: dict[str, str] = session.get("marks", {})
                     for n, item in enumerate(items):
                         with gr.Group(elem_classes=["card-group"]):
                             gr.HTML(card_html(item, now.mark_label(marks.get(item["item_id"]))), elem_id=f"card-{n}")
@@ -233,7 +247,7 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                                     )
 
                                     def click(
-                                        shown: list[dict[str, Any]],
+                                        given: dict[str, str],
                                         st: dict[str, Any],
                                         *,
                                         item_id: str = item["item_id"],
@@ -243,22 +257,23 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                                         if not allowed(user):
                                             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
                                         backend.record_feedback(user, item_id, sig)  # type: ignore[arg-type]
-                                        st["marks"] = {**st.get("marks", {}), item_id: sig}
                                         profile = profile_of(user, code)
-                                        return list(shown), st, draw_chart(profile, code), profile_summary(profile)
+                                        chart_now, summary_now = draw_chart(profile, code), profile_summary(profile)
+                                        return {**given, item_id: sig}, st, chart_now, summary_now
 
-                                    button.click(click, [items_state, state], [items_state, state, chart, summary])
+                                    button.click(click, [marks_state, state], [marks_state, state, chart, summary])
 
         outputs = [chatbot, state, items_state, chart, summary]
+        turn_outputs = [*outputs, marks_state, cards_language]
         # the components the UI's words are in (gradio_language.WORDED's order)
         worded = [heading, picker, box, examples, mode, language, chatbot, summary, chart, shown_language]
         pending = gr.State("")
         box.submit(lambda text: ("", text), [box], [box, pending], queue=False).then(
-            respond, [pending, chatbot, picker, mode, language, state], outputs
+            respond, [pending, chatbot, picker, mode, language, state, cards_language], turn_outputs
         ).then(follow_reply, [state, shown_language], worded, queue=False)
-        picker.change(switch_user, [picker, state, shown_language], outputs)
-        blocks.load(switch_user, [picker, state, shown_language], outputs)
-        language.change(pick_language, [language, picker, state], worded)
+        picker.change(switch_user, [picker, state, shown_language], [*outputs, marks_state])
+        blocks.load(switch_user, [picker, state, shown_language], [*outputs, marks_state])
+        language.change(pick_language, [language, picker, state], [*worded, cards_language])
 
         def catalog_words(code: str | None) -> tuple[Any, ...]:
             """The catalog's words as they are now (the UI may have been built while the catalog was loading)."""

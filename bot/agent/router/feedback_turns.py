@@ -35,7 +35,7 @@ def feedback_decision(
         arguments.update(relative_years(slots, [h.item.year for h in hits if h.item is not None and h.item.year]))
         calls.append(PlannedCall(ToolName.RECOMMEND, tools.clean_arguments(ToolName.RECOMMEND, arguments)))
         return Decision(Intent.RECOMMEND, RULE_CONFIDENCE, calls)
-    asking = slots.has("next_request") or slots.has("request") or slots.question is not None or "?" in text
+    asking = slots.has("next_request") or "?" in text  # "… any ideas?", "Is that a great one? I have seen X"
     if signal == "seen" and hits and ref is None and asking:
         # "Is that a great one? I have seen American Pie (1999)": a conversation about what to watch next: noted,
         # and the seen title's neighbours (their reason, "similar to …", is true; a seen title is no like)
