@@ -15,35 +15,21 @@ from typing import Any
 
 from cachetools import LRUCache
 
+from bot.llm.wrapped import WrappedChatModel
 from tools.chat_model import ChatModel, LLMDelta, Message
 
 
-class MemoizedModel:
+class MemoizedModel(WrappedChatModel):
     """A ChatModel that replays `inner`'s finished greedy generations (at most `size` of them)."""
 
     def __init__(self, inner: ChatModel, size: int) -> None:
         if size < 1:
             raise ValueError("a memo needs room for at least one generation")
-        self.inner = inner
+        super().__init__(inner)
         self._cache: LRUCache[str, str] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def supports_tools(self) -> bool:
-        return self.inner.supports_tools
-
-    @property
-    def continues_replies(self) -> bool:
-        return self.inner.continues_replies
-
-    def __getattr__(self, attribute: str) -> Any:  # load(), last_stats, gate... of the inner model
-        return getattr(self.inner, attribute)
 
     @staticmethod
     def key(messages: Sequence[Message], max_tokens: int, vocabulary: Collection[str] | None) -> str:

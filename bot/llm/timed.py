@@ -11,34 +11,20 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
+from bot.llm.wrapped import WrappedChatModel
 from tools.chat_model import ChatModel, LLMDelta, Message
 
 # (seconds to the first text piece, text pieces streamed, seconds to the last piece)
 LLMObserver = Callable[[float, int, float], None]
 
 
-class TimedChatModel:
+class TimedChatModel(WrappedChatModel):
     """`inner` with every finished generation reported to `observe(first_token_s, pieces, total_s)`."""
 
     def __init__(self, inner: ChatModel, observe: LLMObserver, clock: Callable[[], float] = time.perf_counter) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self._observe = observe
         self._clock = clock
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def supports_tools(self) -> bool:
-        return self.inner.supports_tools
-
-    @property
-    def continues_replies(self) -> bool:
-        return self.inner.continues_replies
-
-    def __getattr__(self, attribute: str) -> Any:  # load(), last_stats, gate... of the inner model
-        return getattr(self.inner, attribute)
 
     def stream(
         self,
