@@ -100,9 +100,10 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
         if not allowed(user):
             yield unchanged
             return
+        said = words_in(words, words_language(lang, state.get("language")))  # the UI's words for this turn's lines
         session = state.get("session")
         if session is not None and len(chat) + 2 > settings.max_messages:
-            gr.Info(words_in(words, words_language(lang, state.get("language"))).conversation_full)
+            gr.Info(said.conversation_full)
             chat, session = [], None
         chat = [*chat, {"role": "user", "content": as_text(text)}, {"role": "assistant", "content": "…"}]
         yield chat, state, *(gr.skip(),) * 5
@@ -115,7 +116,7 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                 language=requested(lang),
             )
             draft, drawn = "", None
-            working = words_in(words, words_language(lang, state.get("language"))).working
+            working = said.working
             for event in events:
                 if isinstance(event, ToolStarted) and not draft:
                     chat[-1] = {"role": "assistant", "content": as_text(working)}
@@ -140,13 +141,11 @@ def build_ui(settings: Settings, backend: ChatBackend, limiter: RateLimiter | No
                     redraw = state["words"] if state["words"] != drawn_in else gr.skip()
                     yield chat, state, again, chart_now, summary_now, marks, redraw
         except CatalogUnavailable:
-            now = words_in(words, words_language(lang, state.get("language")))
-            chat[-1] = {"role": "assistant", "content": as_text(now.catalog_unavailable)}
+            chat[-1] = {"role": "assistant", "content": as_text(said.catalog_unavailable)}
             yield chat, state, *(gr.skip(),) * 5
         except SessionNotFound:
             state.pop("session", None)
-            now = words_in(words, words_language(lang, state.get("language")))
-            chat[-1] = {"role": "assistant", "content": as_text(now.conversation_expired)}
+            chat[-1] = {"role": "assistant", "content": as_text(said.conversation_expired)}
             yield chat, state, *(gr.skip(),) * 5
         except UnsupportedLanguage as exc:
             chat[-1] = {"role": "assistant", "content": as_text(str(exc))}

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.agent.decision import Decision, DialogueState, PlannedCall
-from bot.agent.router.followups import referenced_item, relative_years, rerun
+from bot.agent.router.followups import RULE_CONFIDENCE, referenced_item, relative_years, rerun
 from bot.agent.router.slots import Slots
 from bot.agent.router.title_spotter import TitleHit, title_of
 from tools.names import Intent, ToolName
 from tools.registry import ToolRegistry
-
-RULE_CONFIDENCE = 0.9
 
 
 def feedback_decision(

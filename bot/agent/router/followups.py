@@ -10,6 +10,8 @@ from bot.agent.router.slots import Slots
 from tools.names import ToolName
 from tools.registry import ToolRegistry
 
+RULE_CONFIDENCE = 0.9  # the confidence of a decision a rule made (not the intent model)
+
 
 def referenced_item(slots: Slots, state: DialogueState, *, pronoun: bool) -> ItemView | None:
     """The listed item a message points at: an ordinal ("the second one", "#2", "the last one"), or, when

@@ -15,7 +15,7 @@ from bot.agent.decision import TOP_ITEM, Decision, DialogueState, PlannedCall
 from bot.agent.router.catalog_words import CatalogWords
 from bot.agent.router.facet_slots import FacetSpotter, people_question_cues
 from bot.agent.router.feedback_turns import feedback_decision
-from bot.agent.router.followups import like_shown, referenced_item, relative_years, rerun
+from bot.agent.router.followups import RULE_CONFIDENCE, like_shown, referenced_item, relative_years, rerun
 from bot.agent.router.intents import IntentClassifier
 from bot.agent.router.phrases import LEXICON_DIR, Lexicon, Token, clean, tokenize
 from bot.agent.router.slots import Slots, described_search, description, extract, free_text, residual
@@ -28,7 +28,6 @@ from store.items import CatalogItem
 from tools.names import Intent, ToolName
 from tools.registry import ToolRegistry, default_tools
 
-RULE_CONFIDENCE = 0.9
 MIN_INTENT_SCORE = 0.3
 FOREIGN_SHARE = 0.5
 DEFAULT_PROFILE = "film"  # the profile of a router built from items alone (the demo's)
