@@ -10,6 +10,8 @@ transcript, the profile and a probe of another user's session. Reports turns/s, 
 errors, cross-talk, server peak RSS (VmHWM) and load average; exits 1 when errors or cross-talk > 0.
 Target (issue): 32 users, 0 errors, 0 cross-talk, in template and in llm mode.
 `python bench/load.py --ui [...]` runs bench/load_ui.py instead: 8 UI visitors (gradio_client) + 32 API users.
+`python bench/load.py --cluster [...]` runs bench/load_cluster.py: one instance against two (and `--workers 2`) over
+PostgreSQL + a Chroma server.
 """
 
 from __future__ import annotations
@@ -114,13 +116,16 @@ def warm_up(url: str, secret: str, mode: str) -> None:
         client.post(f"/api/v1/sessions/{session}/messages", json=body).raise_for_status()
 
 
-def run_users(url: str, people: list[SimUser], *, mode: str, duration_s: float, max_turns: int | None = None,
-              pid: int | None = None) -> PhaseReport:  # fmt: skip
-    """Every user concurrently (one thread and one HTTP connection pool each) for duration_s or max_turns each."""
+def run_users(url: str | list[str], people: list[SimUser], *, mode: str, duration_s: float,
+              max_turns: int | None = None, pid: int | None = None) -> PhaseReport:  # fmt: skip
+    """Every user concurrently (one thread and one HTTP connection pool each) for duration_s or max_turns each;
+    with several URLs (instances), user n talks to url n mod their number."""
     everyone = {u.user_id: u for u in people}
     tally = Tally()
     timeout_s = 60.0 if mode == "template" else 240.0
-    conversations = [Conversation(url, u, tally, everyone, mode, timeout_s) for u in people]
+    urls = [url] if isinstance(url, str) else url
+    conversations = [Conversation(urls[n % len(urls)], u, tally, everyone, mode, timeout_s)
+                     for n, u in enumerate(people)]  # fmt: skip
     started = time.monotonic()
     deadline = started + duration_s
     threads = [threading.Thread(target=c.run, args=(deadline, max_turns), daemon=True) for c in conversations]
@@ -178,6 +183,10 @@ def main() -> int:
         from bench.load_ui import main as load_ui
 
         return load_ui([a for a in sys.argv[1:] if a != "--ui"])
+    if "--cluster" in sys.argv[1:]:  # several instances over PostgreSQL + a Chroma server
+        from bench.load_cluster import main as load_cluster
+
+        return load_cluster([a for a in sys.argv[1:] if a != "--cluster"])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per mode (turns in flight finish)")

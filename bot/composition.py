@@ -36,7 +36,7 @@ from store.folder_claim import FolderClaim, unserved
 from tools.chat_model import ChatModel, LLMError
 from tools.context import Role, ToolContext
 from tools.recommender.engine import Recommender
-from tools.recommender.training import train_recommender
+from tools.recommender.training import newer_weights, train_recommender
 from tools.registry import ToolRegistry, default_tools
 from tools.titles import TitleIndex
 
@@ -281,10 +281,11 @@ class Components:
         return copy_drafts_for(self.settings, self.overrides.llm)
 
     def retrain_recommender(self, *, force: bool = False) -> dict[str, Any]:
-        """Retrain EASE^R when the history (events included) changed, and swap the new model into this process."""
+        """Retrain EASE^R when the history changed; newer weights (here or from a process sharing them) are served."""
         summary = train_recommender(self.settings.models_dir, self.catalog, self.history, force=force)
-        if not summary["skipped"]:
-            fresh = Recommender.load(self.settings.models_dir, self.settings.rules_file, self.catalog)
+        served = self.recommender
+        if newer_weights(self.settings.models_dir, served.ease if served is not None else None):
+            fresh = Recommender.for_catalog(self.settings.models_dir, self.settings.rules_file, self.catalog)
             with self._lock:
                 self._built["recommender"] = fresh
         return summary

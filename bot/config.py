@@ -148,6 +148,14 @@ class Settings(BaseSettings):
     # --- service ---
     host: str = Field("127.0.0.1", description="Address the HTTP service binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port of the HTTP service.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="concierge serve: service processes sharing the port (uvicorn workers). More than 1 needs "
+        "CONCIERGE_CHROMA_URL, serves the API and the widget but not the Gradio UI (its queue lives in one "
+        "process), and merges /metrics over the workers (docs/deployment.md).",
+    )
     auth: Literal["demo", "jwt"] = Field(
         "demo", description="demo = pick a MovieLens user in the UI; jwt = bearer token."
     )

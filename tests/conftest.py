@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from bot.testing import FakeBackend
+from tests.cluster_kit import SharedBackends, shared_backends
 from tests.postgres_server import PostgresServer, find_bin_dir
+from tests.redis_server import REDIS_SERVER, redis_server
 from tests.store_engines import StoreEngine
 
 
@@ -60,3 +62,22 @@ def browser() -> Iterator[Any]:
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def redis_storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private redis-server for shared rate limits; `memory://` (per process) where it is not installed."""
+    if REDIS_SERVER is None:
+        yield "memory://"
+        return
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def backends(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer, redis_storage: str
+) -> Iterator[SharedBackends]:
+    """PostgreSQL, `chroma run` with a small catalog and the limits storage, for tests of several processes."""
+    with shared_backends(tmp_path_factory.mktemp("shared-backends"), postgres_server, redis_storage) as shared:
+        yield shared

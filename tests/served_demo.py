@@ -60,8 +60,11 @@ def served_env(home: Path, **settings: str) -> dict[str, str]:
 class ServedConcierge:
     """One `concierge serve` process; start(), kill() (SIGKILL) and start() again on the same home and port."""
 
-    def __init__(self, home: Path, port: int | None = None, **settings: str) -> None:
+    def __init__(
+        self, home: Path, port: int | None = None, *, serve_args: tuple[str, ...] = (), **settings: str
+    ) -> None:
         self.home = home
+        self.serve_args = serve_args  # more `concierge serve` options, e.g. ("--workers", "2")
         self.port = port or free_port()
         self.env = served_env(home, **settings)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -71,7 +74,7 @@ class ServedConcierge:
     def start(self, ready_timeout_s: float = 240.0, wait_ready: bool = True) -> ServedConcierge:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [str(CONCIERGE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(CONCIERGE), "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.serve_args],
             env=self.env,
             cwd=REPO_ROOT,
             stdout=log,
@@ -125,7 +128,7 @@ class ServedConcierge:
 @contextmanager
 def served_demo(tmp_path: Path, **settings: str) -> Iterator[ServedConcierge]:
     """A served copy of the demo, ready; stopped afterwards."""
-    server = ServedConcierge(demo_home_copy(tmp_path / "home"), None, **settings)
+    server = ServedConcierge(demo_home_copy(tmp_path / "home"), None, serve_args=(), **settings)
     try:
         yield server.start()
     finally:

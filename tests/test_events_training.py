@@ -4,6 +4,7 @@ model into the running process when the history changed."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -145,3 +146,35 @@ def test_the_background_schedule_retrains_a_running_process(tmp_path: Path, cata
             pytest.fail("the scheduled retrain did not swap in a model trained on the new events within 60 s")
     finally:
         schedule.stop()
+
+
+def test_a_process_sharing_the_models_folder_serves_the_weights_another_trained(
+    tmp_path: Path, catalog: CatalogStore
+) -> None:
+    """Two workers (or instances) on one home and one history: the one whose retrain finds the weights current
+    (another trained them) still swaps them in, instead of serving its old model forever."""
+    first = backend(tmp_path, catalog)
+    settings = first.components.settings
+    other = Concierge(
+        Components(settings, Overrides(embedder=catalog.embedder, catalog=catalog, history=first.components.history))
+    )
+    first.ingest_events(ROWS)
+    assert other.components.recommender is not None and other.components.recommender.kind == "content"
+    assert first.components.retrain_recommender()["skipped"] is False  # the first one trains
+    summary = other.components.retrain_recommender()
+    assert summary["skipped"] is True  # the other finds the weights current: no second training ...
+    served = other.components.recommender  # ... and serves them
+    assert served is not None and served.ease is not None and served.ease.item_ids == ["i0", "i1", "i2", "i3"]
+    again = other.components.retrain_recommender()
+    assert again["skipped"] is True and other.components.recommender is served  # unchanged: no reload
+
+
+def test_concurrent_trainings_of_one_folder_train_once(tmp_path: Path, catalog: CatalogStore) -> None:
+    """The lock file: two trainings of one models folder at once (two workers' schedules) do not both train or
+    write the weights at the same time; the second waits, then finds them current."""
+    history = HistoryStore(tmp_path / "history.sqlite3", EventWeights.load())
+    ingest_events(history, ROWS, lambda item: catalog.get(item) is not None)
+    with ThreadPoolExecutor(2) as pool:
+        summaries = list(pool.map(lambda _: train_recommender(tmp_path / "models", catalog, history, lam=LAM), (1, 2)))
+    assert sorted(s["skipped"] for s in summaries) == [False, True], summaries
+    assert EaseModel.load(tmp_path / "models").item_ids == ["i0", "i1", "i2", "i3"]

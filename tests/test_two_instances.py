@@ -13,28 +13,23 @@ Waits are conditions with deadlines (health, server start-up), never fixed sleep
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.config import REPO_ROOT
-from bot.http.auth import issue_token
-from tests.catalog_fixtures import popular_items
-from tests.demo_home import CONCIERGE
-from tests.postgres_server import PostgresServer
-from tests.redis_server import REDIS_SERVER, redis_server
-from tests.served_demo import ServedConcierge, served_env
-from tests.test_fault_chroma import running_chroma
-
-SECRET = "two-instances-test-secret-0123456789abcdef"
-USER = {"Authorization": f"Bearer {issue_token(SECRET, 'traveller-7')}"}
-CATALOG_SIZE = 300  # the most rated demo films: enough 90s comedies, embedded by the real MiniLM in seconds
+from tests.cluster_kit import (
+    USER,
+    Conversation,
+    SharedBackends,
+    assert_90s_comedies,
+    assert_holds,
+    recommend_args,
+    transcript,
+)
+from tests.served_demo import ServedConcierge
 
 
 @dataclass
@@ -45,123 +40,22 @@ class Cluster:
     limits_storage: str
 
 
-def write_catalog(path: Path) -> None:
-    """The small film catalog as a bring-your-own JSONL file (id, title, description, categories, year)."""
-    with path.open("w", encoding="utf-8") as out:
-        for item in popular_items(CATALOG_SIZE):
-            row = {
-                "id": item.item_id,
-                "title": item.title,
-                "description": item.overview,
-                "categories": list(item.genres),
-                "year": item.year,
-            }
-            out.write(json.dumps(row) + "\n")
-
-
 @pytest.fixture(scope="module")
-def redis_storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private redis-server for the shared rate limits; `memory://` (per process) where it is not installed."""
-    if REDIS_SERVER is None:
-        yield "memory://"
-        return
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def cluster(
-    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer, redis_storage: str
-) -> Iterator[Cluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory, backends: SharedBackends) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("two-instances")
-    database_url = postgres_server.create_database()
-    with running_chroma(root) as chroma:
-        settings: dict[str, Any] = {
-            "chroma_url": f"http://127.0.0.1:{chroma.port}",
-            "database_url": database_url,
-            "limits_storage": redis_storage,
-            "jwt_secret": SECRET,
-            "auth": "jwt",
-            "reply_mode": "template",
-            "catalog_check_s": "1.0",
-            "rate_per_minute": "10000",
-            "torch_threads": "1",  # two services, Chroma and PostgreSQL on a small machine
-        }
-        homes = [root / "a", root / "b"]  # separate CONCIERGE_HOME per instance: nothing shared through the disk
-        for home in homes:
-            home.mkdir()
-        catalog = root / "films.jsonl"
-        write_catalog(catalog)
-        ingest = subprocess.run(
-            [str(CONCIERGE), "ingest", "--catalog", str(catalog), "--json"],
-            env=served_env(homes[0], **settings),
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        assert ingest.returncode == 0, ingest.stderr
-        a, b = (ServedConcierge(home, **settings) for home in homes)
-        try:
-            a.start(wait_ready=False)
-            b.start(wait_ready=False)  # both load at once
-            a.wait_ready(600)
-            b.wait_ready(600)
-            yield Cluster(a, b, database_url, redis_storage)
-        finally:
-            a.stop()
-            b.stop()
-
-
-class Conversation:
-    """One session, sent to whichever instance each turn names; keeps what the API acknowledged."""
-
-    def __init__(self, session_id: str) -> None:
-        self.session_id = session_id
-        self.acknowledged: list[tuple[str, str]] = []  # (user text, assistant reply) of every answered turn
-
-    def turn(self, service: ServedConcierge, text: str) -> dict[str, Any]:
-        url = f"{service.url}/api/v1/sessions/{self.session_id}/messages"
-        response = httpx.post(url, json={"text": text}, headers=USER, timeout=120)
-        assert response.status_code == 200, f"{service.url}: {response.status_code} {response.text}"
-        result: dict[str, Any] = response.json()
-        self.acknowledged.append((text, result["reply"]))
-        return result
-
-
-def transcript(service: ServedConcierge, session_id: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{service.url}/api/v1/sessions/{session_id}", headers=USER, timeout=60)
-    assert response.status_code == 200, response.text
-    messages: list[dict[str, Any]] = response.json()["messages"]
-    return messages
-
-
-def recommend_args(result: dict[str, Any]) -> dict[str, Any]:
-    calls = [call for call in result["tool_calls"] if call["name"] == "recommend"]
-    assert calls, f"no recommend call: {result['tool_calls']}"
-    arguments: dict[str, Any] = calls[-1]["arguments"]
-    return arguments
-
-
-def assert_90s_comedies(result: dict[str, Any], *, romance: bool) -> None:
-    assert len(result["items"]) >= 3, result
-    for item in result["items"]:
-        assert "Comedy" in item["genres"], item
-        assert item["year"] is not None and 1990 <= item["year"] <= 1999, item
-        if not romance:
-            assert "Romance" not in item["genres"], item
-
-
-def assert_holds(messages: list[dict[str, Any]], acknowledged: list[tuple[str, str]]) -> None:
-    """Every acknowledged turn is in the transcript, in order, each user message followed by its reply."""
-    pairs = [(messages[i], messages[i + 1]) for i in range(0, len(messages) - 1, 2)]
-    assert len(messages) % 2 == 0, f"a user message without its reply: {messages[-1]}"
-    for user, assistant in pairs:
-        assert (user["role"], assistant["role"]) == ("user", "assistant"), (user, assistant)
-    stored = [(user["content"], assistant["content"]) for user, assistant in pairs]
-    remaining = iter(stored)  # acknowledged must be a subsequence of stored (same turn texts may repeat)
-    missing = [turn for turn in acknowledged if turn not in remaining]
-    assert not missing, f"acknowledged turns lost or out of order: {missing}"
+    homes = [root / "a", root / "b"]  # separate CONCIERGE_HOME per instance: nothing shared through the disk
+    for home in homes:
+        home.mkdir()
+    a, b = (ServedConcierge(home, **backends.settings) for home in homes)
+    try:
+        a.start(wait_ready=False)
+        b.start(wait_ready=False)  # both load at once
+        a.wait_ready(600)
+        b.wait_ready(600)
+        yield Cluster(a, b, backends.database_url, backends.limits_storage)
+    finally:
+        a.stop()
+        b.stop()
 
 
 def profile(service: ServedConcierge) -> dict[str, Any]:

@@ -11,6 +11,7 @@ class ToolName(StrEnum):
     SEARCH_CATALOG = "search_catalog"
     ITEM_DETAILS = "item_details"
     RECOMMEND = "recommend"
+    RECOMMEND_TITLES = "recommend_titles"  # the native planner's: titles the model proposes, grounded
     SIMILAR_ITEMS = "similar_items"
     USER_PROFILE = "user_profile"
     RECORD_FEEDBACK = "record_feedback"

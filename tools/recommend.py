@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from tools.context import ToolContext
-from tools.facets import FACET_FILTERS, resolve_facets
+from tools.facets import FACET_FILTERS, FacetFilter, resolve_facets
 from tools.localized import category_list
 from tools.recommender.engine import Recommender
 from tools.recommender.hybrid import RankRequest
@@ -31,16 +31,44 @@ def history_weights(ctx: ToolContext, likes: list[str] | None) -> tuple[dict[str
     return history, stated
 
 
-def _query_vector(ctx: ToolContext, query: str | None) -> np.ndarray | None:
+def query_vector(ctx: ToolContext, query: str | None) -> np.ndarray | None:
+    """The embedded free-text wish (None without one)."""
     if not query or not query.strip():
         return None
     return ctx.catalog.embedder.embed([query[:500]])[0]
 
 
-def _recommender(ctx: ToolContext) -> Recommender:
+def recommender_of(ctx: ToolContext) -> Recommender:
+    """The catalog's recommender; a tool error when none is loaded."""
     if ctx.recommender is None:
         raise ToolInputError("no recommender is loaded for this catalog")
     return ctx.recommender
+
+
+def candidate_mask(
+    ctx: ToolContext,
+    history: dict[str, float],
+    chosen: FacetFilter,
+    genres: list[str] | None,
+    exclude_genres: list[str] | None,
+    year_from: int | None,
+    year_to: int | None,
+    exclude_ids: list[str] | None,
+) -> np.ndarray:
+    """The catalog rows a recommendation may return: the filters and facets, minus what the user has seen or liked."""
+    keep = ctx.catalog.mask(
+        genres=genres,
+        exclude_genres=exclude_genres,
+        year_from=year_from,
+        year_to=year_to,
+        exclude_ids=exclude_ids,
+        **chosen.store_arguments(),
+    )
+    for item_id in ctx.history.seen_ids(ctx.user_id) | set(history):
+        position = ctx.catalog.position(item_id)
+        if position is not None:
+            keep[position] = False
+    return keep
 
 
 def recommend(
@@ -74,21 +102,10 @@ def recommend(
     """
     validate_filters(ctx, genres, exclude_genres, year_from, year_to, k)
     chosen = resolve_facets(ctx.catalog, facets, min_values, max_values)
-    recommender = _recommender(ctx)
+    recommender = recommender_of(ctx)
     history, stated = history_weights(ctx, likes)
-    keep = ctx.catalog.mask(
-        genres=genres,
-        exclude_genres=exclude_genres,
-        year_from=year_from,
-        year_to=year_to,
-        exclude_ids=exclude_ids,
-        **chosen.store_arguments(),
-    )
-    for item_id in ctx.history.seen_ids(ctx.user_id) | set(history):
-        position = ctx.catalog.position(item_id)
-        if position is not None:
-            keep[position] = False
-    request = RankRequest(history, keep, k, _query_vector(ctx, query), query, genres or [], words=ctx.words)
+    keep = candidate_mask(ctx, history, chosen, genres, exclude_genres, year_from, year_to, exclude_ids)
+    request = RankRequest(history, keep, k, query_vector(ctx, query), query, genres or [], words=ctx.words)
     items = recommender.ranker.rank(request)
     summary = f"{len(items)} recommendations" + (f" based on {', '.join(stated)}" if stated else "")
     data: dict[str, Any] = {"likes": stated, "history_size": len(history)}
@@ -116,7 +133,7 @@ def similar_items(
     validate_filters(ctx, None, None, None, None, k)
     chosen = resolve_facets(ctx.catalog, facets, min_values, max_values)
     anchor = ctx.titles.resolve(item)
-    ranker = _recommender(ctx).ranker
+    ranker = recommender_of(ctx).ranker
     keep = ctx.catalog.mask(exclude_ids=[anchor.item_id], **chosen.store_arguments())
     request = RankRequest({anchor.item_id: 1.0}, keep, k, None, None, list(anchor.genres))
     items = ranker.rank(request)
@@ -144,4 +161,12 @@ def scored_to_dict(scored: ScoredItem) -> dict[str, Any]:
     }
 
 
-__all__ = ["history_weights", "recommend", "scored_to_dict", "similar_items"]
+__all__ = [
+    "candidate_mask",
+    "history_weights",
+    "query_vector",
+    "recommend",
+    "recommender_of",
+    "scored_to_dict",
+    "similar_items",
+]

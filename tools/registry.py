@@ -22,6 +22,7 @@ from tools.marketing.copy import write_copy
 from tools.marketing.keywords import extract_keywords
 from tools.names import Intent, ToolName
 from tools.profile import user_profile
+from tools.proposals import recommend_titles
 from tools.recommend import recommend, similar_items
 from tools.results import ToolResult
 from tools.search import item_details, search_catalog
@@ -129,6 +130,9 @@ def default_tools() -> ToolRegistry:
             ToolSpec(ToolName.SEARCH_CATALOG, search_catalog, Intent.SEARCH, refinable=True),
             ToolSpec(ToolName.ITEM_DETAILS, item_details, Intent.ITEM_QUESTION),
             ToolSpec(ToolName.RECOMMEND, recommend, Intent.RECOMMEND, refinable=True),
+            # titles a capable model proposes, grounded in the catalog: only the native planner offers it (the router
+            # plans no call of it; its follow-ups re-run one the model made, with the merged filters)
+            ToolSpec(ToolName.RECOMMEND_TITLES, recommend_titles, Intent.RECOMMEND, refinable=True),
             ToolSpec(ToolName.SIMILAR_ITEMS, similar_items, Intent.SIMILAR, refinable=True),
             ToolSpec(ToolName.USER_PROFILE, user_profile, Intent.PROFILE),
             ToolSpec(ToolName.RECORD_FEEDBACK, record_feedback, Intent.FEEDBACK, shows_items=False),

@@ -86,7 +86,7 @@ Renderer = Callable[[Prompts, Intent, ReplyFacts], str]
 
 
 def _list(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
-    call = facts.last_call(ToolName.RECOMMEND, ToolName.SEARCH_CATALOG)
+    call = facts.last_call(ToolName.RECOMMEND, ToolName.RECOMMEND_TITLES, ToolName.SEARCH_CATALOG)
     args = call.arguments if call is not None else {}
     likes = [facts.label(like) for like in args.get("likes") or []]
     facet_filters = (call.result.data.get(FACET_FILTERS) or []) if call is not None and call.result else []

@@ -17,6 +17,7 @@ from bot.composition import Components, build_components
 from bot.concierge import build_backend
 from bot.config import Settings
 from bot.ops.logs import configure_logging
+from bot.ops.startup import apply_torch_threads
 from store.database import DatabaseUnavailable
 from store.folder_claim import unserved
 from store.writer_lock import WriterBusy
@@ -150,10 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(args.log_level or settings.log_level, settings.log_format)
-    if settings.torch_threads:
-        import torch
-
-        torch.set_num_threads(settings.torch_threads)
+    apply_torch_threads(settings.torch_threads)
     try:
         return int(args.handler(args, settings))
     except DatabaseUnavailable as exc:  # a bad CONCIERGE_DATABASE_URL: one line, at start-up, for every command

@@ -34,6 +34,7 @@ from bot.http.request_ids import RequestIds
 from bot.http.session_routes import sessions_router
 from bot.http.ui_strings import ui_strings_router
 from bot.ops.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.ops.metrics import merged_exposition
 from bot.ops.request_ids import HEADER as REQUEST_ID_HEADER
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -148,8 +149,9 @@ def create_app(settings: Settings, backend: ChatBackend) -> FastAPI:
         """Turns by intent and reply mode, turn latency, template fallbacks by reason (llm_busy, guard, llm
         error, ...), the guard's problems by check, tool errors by tool, LLM time to first token and tokens/s,
         catalog size and version, HTTP responses by route and status class (429s apart), in Prometheus' text
-        format (docs/deployment.md, "Metrics")."""
-        return Response(backend.metrics_exposition() + http_metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
+        format (docs/deployment.md, "Metrics"); with several workers, merged over all of them."""
+        own = backend.metrics_exposition() + http_metrics.exposition()  # also refreshes the catalog gauges
+        return Response(merged_exposition() or own, media_type=METRICS_CONTENT_TYPE)
 
     app.include_router(sessions_router(api))
     app.include_router(openai_router(api))

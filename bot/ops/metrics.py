@@ -11,14 +11,19 @@ becomes a label.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+# prometheus-client's own switch, read by it when it is imported: `concierge serve --workers N` points it at a fresh
+# folder before the workers start, and each worker's values then live in files there (its multiprocess mode).
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _HEAD = re.compile(r"[:'\"“(]")
 _DIGITS = re.compile(r"\d+")
 MAX_LABEL_CHARS = 48
@@ -72,12 +77,18 @@ class TurnMetrics:
             buckets=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0),
             registry=self.registry,
         )
-        self.catalog_items = Gauge("concierge_catalog_items", "Items in the served catalog.", registry=self.registry)
+        self.catalog_items = Gauge(
+            "concierge_catalog_items",
+            "Items in the served catalog.",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",  # with workers: the last value any worker saw
+        )
         self.catalog_revision = Gauge(
             "concierge_catalog_revision",
             "Live updates of the live catalog collection (the label: the collection the last ingest made).",
             ["collection"],
             registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self._tools_seen: set[str] = set()
         self._lock = threading.Lock()
@@ -131,3 +142,15 @@ class TurnMetrics:
     def exposition(self) -> bytes:
         """The metrics in Prometheus' text format."""
         return generate_latest(self.registry)
+
+
+def merged_exposition() -> bytes | None:
+    """Every worker's metrics summed (counters, histograms) or the latest (gauges), in Prometheus' text format, when
+    the service runs several workers (prometheus-client's multiprocess mode); None in a single process. With
+    workers, a catalog collection replaced by a new ingest keeps its last revision series until the restart
+    (prometheus-client cannot remove a series in this mode)."""
+    if not os.environ.get(MULTIPROCESS_DIR):
+        return None
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return generate_latest(registry)

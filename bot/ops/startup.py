@@ -1,4 +1,4 @@
-"""Start-up checks: a clear error (not a crash loop) when CONCIERGE_HOME cannot be written."""
+"""Start-up of a process: a clear error (not a crash loop) when CONCIERGE_HOME cannot be written; torch threads."""
 
 from __future__ import annotations
 
@@ -41,3 +41,11 @@ def check_home(home: Path, min_free_bytes: int = MIN_FREE_BYTES) -> None:
             f"CONCIERGE_HOME {home} has only {free // (1024 * 1024)} MiB free; at least "
             f"{min_free_bytes // (1024 * 1024)} MiB are needed"
         )
+
+
+def apply_torch_threads(threads: int | None) -> None:
+    """CONCIERGE_TORCH_THREADS for this process (each command, and each worker of `serve --workers`)."""
+    if threads:
+        import torch  # only when asked: most commands never load torch otherwise
+
+        torch.set_num_threads(threads)

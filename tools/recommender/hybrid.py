@@ -1,6 +1,7 @@
 """The hybrid ranker: EASE collaborative scores + content similarity + query + popularity + rules, then MMR.
 
-Every returned item carries its provenance; the collaborative part is an exact sum over history items.
+Every returned item carries its provenance; the collaborative part is an exact sum over history items. The reason shown
+cites the contributors that share a category or the decade with the pick (tools/recommender/reasons.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from prompts.locale import Locale, source_locale
-from tools.localized import category_list
 from tools.recommender.ease import EaseModel
 from tools.recommender.ranking_steps import (
     candidate_rows,
@@ -22,11 +22,13 @@ from tools.recommender.ranking_steps import (
     rule_boosts,
     with_pins,
 )
+from tools.recommender.reasons import CITED, choose_citation, hybrid_reason
 from tools.recommender.rules import Rules
 from tools.results import LIKED_ITEMS, ScoredItem
 
 if TYPE_CHECKING:
     from store.catalog import CatalogStore
+    from store.items import CatalogItem
 
 POOL = 60
 TOP_CONTRIBUTORS = 5
@@ -149,6 +151,7 @@ class HybridRanker:
         item = self.catalog.items()[index]
         provenance: dict[str, Any] = {"score_parts": {k: round(float(v[index]), 6) for k, v in parts.items()}}
         liked: list[dict[str, Any]] = []
+        contributors: list[CatalogItem] = []  # the catalog items of `liked`, for the reason's citation
         if used and self.ease is not None and item.item_id in self.ease.index:
             column = contributions[:, self.ease.index[item.item_id]]
             order = np.argsort(-column)
@@ -159,6 +162,7 @@ class HybridRanker:
                 if source is None:  # deleted from the catalog since: it still counts, but is never named
                     continue
                 liked.append({"item_id": used[j], "title": source.label, "contribution": float(column[j])})
+                contributors.append(source)
             listed = sum(entry["contribution"] for entry in liked)
             provenance["collaborative"] = float(column.sum())
             provenance["collaborative_rest"] = float(column.sum()) - listed
@@ -173,22 +177,10 @@ class HybridRanker:
             provenance["query_similarity"] = round(float(parts["query"][index]), 4)
         rules = [name for name in self.rules.boost_for(item.item_id)[1]] + (["pin"] if pinned else [])
         provenance["rules"] = rules
-        return ScoredItem(item, score, reason_text(item.genres, liked, provenance, request), provenance)
-
-
-def reason_text(
-    genres: Sequence[str], liked: list[dict[str, Any]], provenance: dict[str, Any], request: RankRequest
-) -> str:
-    """A short reason built from the provenance: "Because you liked Heat (1995) and Ronin (1998) · Crime, Thriller"."""
-    words = request.words or source_locale()
-    if liked:
-        head = words.phrase("because_liked", titles=words.join([entry["title"] for entry in liked[:2]]))
-    elif "content_similarity" in provenance and provenance["content_similarity"]["similarity"] > 0.3:
-        head = words.phrase("similar_to", title=provenance["content_similarity"]["to"])
-    elif request.query_text:
-        head = words.phrase("matches", query=request.query_text[:50])
-    else:
-        head = words.phrase("popular")
-    tail = category_list(words, provenance["matched_genres"] or list(genres[:3]))
-    extra = " · " + "; ".join(provenance["rules"]) if provenance["rules"] else ""
-    return f"{head} · {tail}{extra}" if tail else head + extra
+        citation = choose_citation(item, contributors)
+        if citation is not None:
+            provenance[CITED] = citation.provenance()
+        similar = self.catalog.get(nearest[0]) if nearest is not None else None
+        words = request.words or source_locale()
+        reason = hybrid_reason(item, provenance, words, citation, similar, request.query_text)
+        return ScoredItem(item, score, reason, provenance)

@@ -7,12 +7,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from store.catalog import CatalogStore
 from store.history_base import History
 from store.movielens import load_ratings
 from tools.recommender.ease import EaseModel
 
 DEFAULT_LAMBDA = 120.0
+TRAIN_LOCK = ".train.lock"
+TRAIN_LOCK_TIMEOUT_S = 3600.0  # a training of the full demo history takes seconds; another process's, at most this
 
 
 def import_demo_history(history: History, data_dir: Path) -> dict[str, Any]:
@@ -34,8 +38,17 @@ def train_recommender(
     The matrix entries are the preference strengths under the history's event weights (`store.event_weights`):
     a like or a purchase 1.0, a rating of 4 0.8, an add-to-cart 0.6 ... (`HistoryStore.training_preferences`).
     Skipped when the stored weights were trained on the same history, catalog size, λ and event weights (unless
-    `force`), or, with `only_if_missing`, whenever weights exist at all (the demo build).
+    `force`), or, with `only_if_missing`, whenever weights exist at all (the demo build). One process at a time per
+    models folder (a lock file): the others wait, then find the weights current and skip.
     """
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(models_dir / TRAIN_LOCK, timeout=TRAIN_LOCK_TIMEOUT_S):  # workers or instances sharing the folder
+        return _train(models_dir, catalog, history, lam=lam, force=force, only_if_missing=only_if_missing)
+
+
+def _train(
+    models_dir: Path, catalog: CatalogStore, history: History, *, lam: float, force: bool, only_if_missing: bool
+) -> dict[str, Any]:
     fingerprint = f"{history.fingerprint()}:{catalog.count()}:{lam}:w{history.weights.digest()}"
     stored = EaseModel.stored_fingerprint(models_dir)
     if not force and (stored == fingerprint or (only_if_missing and stored is not None)):
@@ -54,3 +67,10 @@ def train_recommender(
         "lambda": lam,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def newer_weights(models_dir: Path, served: EaseModel | None) -> bool:
+    """Whether models_dir holds weights other than the served ones (this process, or another sharing the folder,
+    trained since they were loaded)."""
+    stored = EaseModel.stored_fingerprint(models_dir)
+    return stored is not None and (served is None or stored != served.fingerprint)
