@@ -51,6 +51,18 @@ def test_counts_turns_fallbacks_and_problems() -> None:
     assert "Rock" not in text
 
 
+def test_guard_verdicts_count_only_the_turns_it_checked() -> None:
+    metrics = TurnMetrics()
+    metrics.observe_turn(intent="recommend", reply_mode="llm", seconds=0.2, fallback_reason=None, problems=(),
+                         guard_passed=True)  # fmt: skip
+    metrics.observe_turn(intent="recommend", reply_mode="template", seconds=0.2, fallback_reason="guard: x",
+                         problems=["x"], guard_passed=False)  # fmt: skip
+    metrics.observe_turn(intent="search", reply_mode="template", seconds=0.1, fallback_reason=None, problems=())
+    text = metrics.exposition().decode()
+    assert sample(text, "concierge_guard_verdicts_total", verdict="pass") == 1
+    assert sample(text, "concierge_guard_verdicts_total", verdict="fail") == 1  # the template turn is no verdict
+
+
 def test_a_busy_llm_is_counted_on_the_service_metrics(tmp_path: Path) -> None:
     backend = small_backend(tmp_path, llm=ScriptedModel([LLMBusy("estimated wait 9 s > 2 s")]))
     client = TestClient(create_app(Settings.model_validate({"home": tmp_path / "home", "auth": "demo"}), backend))

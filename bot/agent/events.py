@@ -109,6 +109,7 @@ class TurnResult:
             seconds=self.timings_ms.get("total", 0.0) / 1000,
             fallback_reason=self.fallback_reason,
             problems=self.guard.problems if self.guard is not None else (),
+            guard_passed=self.guard.passed if self.guard is not None else None,
             # a tool the model made up is "unknown", never its name
             tool_errors=[
                 "unknown" if (c.error or "").startswith("unknown tool") else c.name for c in self.tool_calls if not c.ok

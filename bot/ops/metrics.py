@@ -56,6 +56,12 @@ class TurnMetrics:
             ["reason"],
             registry=self.registry,
         )
+        self.guard_verdicts = Counter(
+            "concierge_guard_verdicts",
+            "Replies the guard checked (LLM text), by verdict: pass or fail.",
+            ["verdict"],
+            registry=self.registry,
+        )
         self.guard_problems = Counter(
             "concierge_guard_problems", "Problems the reply guard found, by check.", ["check"], registry=self.registry
         )
@@ -102,14 +108,17 @@ class TurnMetrics:
         fallback_reason: str | None,
         problems: Iterable[str],
         tool_errors: Iterable[str] = (),
+        guard_passed: bool | None = None,
     ) -> None:
         """Count one finished turn (fallback reasons joined by "; " count one each; tool_errors: the names of the
-        tools whose calls failed, one per failed call)."""
+        tools whose calls failed, one per failed call; guard_passed: the guard's verdict, None when it did not run)."""
         self.turns.labels(intent, reply_mode).inc()
         self.turn_seconds.labels(intent, reply_mode).observe(seconds)
         for reason in (fallback_reason or "").split("; "):
             if reason.strip():
                 self.fallbacks.labels(label_of(reason)).inc()
+        if guard_passed is not None:
+            self.guard_verdicts.labels("pass" if guard_passed else "fail").inc()
         for problem in problems:
             self.guard_problems.labels(label_of(problem)).inc()
         for tool in tool_errors:

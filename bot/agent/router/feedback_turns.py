@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.agent.decision import Decision, DialogueState, PlannedCall
+from bot.agent.router.chat_turns import opinion_signal, praised
 from bot.agent.router.followups import RULE_CONFIDENCE, referenced_item, relative_years, rerun
 from bot.agent.router.slots import Slots
 from bot.agent.router.title_spotter import TitleHit, title_of
@@ -17,13 +18,16 @@ def feedback_decision(
     text: str, slots: Slots, hits: list[TitleHit], state: DialogueState, *, tools: ToolRegistry, bounds: tuple[int, int]
 ) -> Decision | None:
     """The feedback calls of a message (None: it gives no feedback on anything it names or points to)."""
-    if not slots.feedback:
+    opinion = praised(text, slots, hits)  # "Ant-Man (2015) was pretty good!", "those are awesome"
+    if not slots.feedback and opinion is None:
         return None
     ref = referenced_item(slots, state, pronoun=True)
-    targets = [title_of(h) for h in hits if h.item] or ([ref.item_id] if ref else [])
+    shown = [i.item_id for i in state.last_items if i.item_id not in state.withdrawn]
+    pointing = [ref.item_id] if ref else shown if opinion and slots.has("plural_ref") else []
+    targets = [title_of(h) for h in hits if h.item] or pointing
     if not targets:
         return None
-    signal = str(slots.feedback[0].value)
+    signal = opinion_signal(slots, hits) if slots.feedback else str(opinion)  # "I saw X, it was awesome": a like
     calls = [PlannedCall(ToolName.RECORD_FEEDBACK, {"item": t, "signal": signal}) for t in targets]
     if signal == "like" and hits:
         # likes stated in chat are the user's taste: answer with recommendations at once (at the start or later)
@@ -34,12 +38,12 @@ def feedback_decision(
         calls.append(PlannedCall(ToolName.RECOMMEND, tools.clean_arguments(ToolName.RECOMMEND, arguments)))
         return Decision(Intent.RECOMMEND, RULE_CONFIDENCE, calls)
     asking = slots.has("next_request") or "?" in text  # "… any ideas?", "Is that a great one? I have seen X"
-    if signal == "seen" and hits and ref is None and asking:
+    if signal == "seen" and hits and not pointing and asking:
         # "Is that a great one? I have seen American Pie (1999)": a conversation about what to watch next: noted,
         # and the seen title's neighbours (their reason, "similar to …", is true; a seen title is no like)
         calls.append(PlannedCall(ToolName.SIMILAR_ITEMS, {"item": targets[0]}))
         return Decision(Intent.SIMILAR, RULE_CONFIDENCE, calls)
-    if ref is not None and signal in ("seen", "dislike", "like"):
-        refresh = rerun(tools, state, slots, bounds=bounds, exclude_shown=True, extra_excluded=[ref.item_id])
+    if pointing and signal in ("seen", "dislike", "like"):
+        refresh = rerun(tools, state, slots, bounds=bounds, exclude_shown=True, extra_excluded=pointing)
         calls.extend([refresh] if refresh else [])
     return Decision(Intent.FEEDBACK, RULE_CONFIDENCE, calls)

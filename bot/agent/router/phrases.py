@@ -25,7 +25,9 @@ CUE_LISTS = (
     "next_request", "similar", "tone", "audience_cue", "copy_action", "keywords_text", "more", "older", "newer",
     "plural_ref", "singular_ref", "refine", "count_before", "count_after", "year_after", "year_before", "recent",
     "old", "title_before", "title_after", "title_span_start", "search_cue", "search_verb", "request",
-    "year_after_trailing", "negation_end", "not_count_after", "foreign_words", "explain",
+    "year_after_trailing", "negation_end", "not_count_after", "foreign_words", "explain", "asked_opinion", "praise",
+    "criticism", "acknowledgement", "open_request", "taste_statement", "hearsay",
+    "question_inversion",
 )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.agent.decision import TOP_ITEM, Decision, DialogueState, PlannedCall
 from bot.agent.router.catalog_words import CatalogWords
+from bot.agent.router.chat_turns import asks_about_named, asks_open, is_acknowledgement, states_taste
 from bot.agent.router.facet_slots import FacetSpotter, people_question_cues
 from bot.agent.router.feedback_turns import feedback_decision
 from bot.agent.router.followups import RULE_CONFIDENCE, like_shown, referenced_item, relative_years, rerun
@@ -113,6 +114,8 @@ class Router:
         if named is not None:  # a message that is just a title asks for that item: a title search shows it first
             call = self._call(ToolName.SEARCH_CATALOG, {"query": title_of(named), "k": slots.k})
             return Decision(Intent.SEARCH, RULE_CONFIDENCE, [call])
+        if is_acknowledgement(cleaned, slots, hits):  # "sounds good, I'll check them out": chat, no list re-run
+            return Decision(Intent.SMALLTALK, RULE_CONFIDENCE)
         top = max(scores, key=lambda k: scores[k])
         in_catalog = self.words.names_items(tokens) or slots.has_facets
         # "a fantasy novel with dragons" (books), "mugs under 20 euros" (a shop): the catalog's nouns and facets
@@ -123,13 +126,21 @@ class Router:
             top = "out_of_scope"
         if hits and top == "profile":
             top = max((k for k in scores if k != "profile"), key=lambda k: scores[k])
+        elif top == "profile" and states_taste(cleaned, slots, in_catalog):  # "I like action movies"
+            top = "recommend"
+        if asks_about_named(slots, hits):  # "have you seen X?": about X, no feedback
+            return self._question(cleaned, tokens, slots, hits, state)
         feedback = feedback_decision(cleaned, slots, hits, state, tools=self.tools, bounds=self.year_bounds)
         if feedback is not None:
             return feedback
+        if asks_open(slots, hits):  # "I'm open to any suggestion"
+            slots.consumed.update(i for m in slots.cues["open_request"] for i in range(m.start, m.end))
+            return self._list("recommend", tokens, slots, hits, RULE_CONFIDENCE)
         if slots.channel and (hits or slots.has("copy_action") or top == "marketing_copy"):
             return self._copy(cleaned, tokens, slots, hits, state)
         described = described_search(slots, [h.start for h in hits])
-        asked = slots.question and (hits or slots.ordinal is not None) and top not in ("keywords", "audience")
+        pointed = slots.ordinal is not None or ("?" in cleaned and slots.has("singular_ref") and bool(state.last_items))
+        asked = slots.question and (hits or pointed) and top not in ("keywords", "audience")
         if asked and not described:
             return self._question(cleaned, tokens, slots, hits, state)
         if slots.has("explain") and not hits:  # "why do you keep recommending dramas?": the profile says why

@@ -1,0 +1,94 @@
+"""How people talk around requests (issue 14, measured on ReDial seeker messages): the cue lists are in
+lexicon/cues.yaml, the rules here decide what they mean next to the other slots.
+
+- An acknowledgement ("sounds good, I'll check it out", "thank you, good bye") with no request, filter, feedback or
+  question in it is chat: no list is re-run for it.
+- "Have you seen X?" asks about X; it says nothing about having seen X (no feedback is recorded).
+- "I saw X and it was awesome" is a like of X, "I have seen it but not a fan" a dislike: the opinion after "seen";
+  so is an opinion with no feedback word ("Ant-Man (2015) was pretty good!", "those are awesome").
+- "I like action movies" states a taste to be answered with picks, not a question about the profile.
+- "I'm open to anything" asks for picks without constraints.
+"""
+
+from __future__ import annotations
+
+from bot.agent.router.phrases import Match
+from bot.agent.router.slots import Slots
+from bot.agent.router.title_spotter import TitleHit
+
+LIKE, DISLIKE, SEEN = "like", "dislike", "seen"
+
+
+def _outside_titles(matches: list[Match], hits: list[TitleHit]) -> list[Match]:
+    """The cue matches that are not words of a named title ("Good Will Hunting" praises nothing)."""
+    spans = [range(h.start, h.end) for h in hits]
+    return [m for m in matches if not any(m.start in span for span in spans)]
+
+
+def is_acknowledgement(text: str, slots: Slots, hits: list[TitleHit]) -> bool:
+    """Chat that closes or acknowledges a suggestion, asking for nothing (a request word inside the acknowledgement,
+    "thanks for the suggestions", asks for nothing)."""
+    thanks = _outside_titles(slots.cues.get("acknowledgement", []), hits)
+    if not thanks:
+        return False
+    inside = {i for m in thanks for i in range(m.start, m.end)}
+    asks = ("next_request", "more", "older", "newer", "open_request", "explain", "search_verb", "similar")
+    asking = any(m.start not in inside for cue in asks for m in slots.cues.get(cue, []))
+    return not (slots.feedback or slots.has_filters or "?" in text or asking)
+
+
+def asks_about_named(slots: Slots, hits: list[TitleHit]) -> bool:
+    """ "Have you seen X?" / "ever heard of X?": a question about the titles named, without feedback on them."""
+    return bool(hits) and slots.has("asked_opinion") and not slots.feedback
+
+
+def opinion_signal(slots: Slots, hits: list[TitleHit]) -> str:
+    """The signal of the message's first feedback cue, with the opinion a "seen" carries: a later like or dislike
+    cue, else criticism (dislike) or praise (like) outside the titles."""
+    signal = str(slots.feedback[0].value)
+    if signal != SEEN:
+        return signal
+    later = [str(m.value) for m in slots.feedback[1:] if m.value in (LIKE, DISLIKE)]
+    if later:
+        return later[0]
+    if slots.has("question_inversion") or slots.has("hearsay"):  # "Is that a great one? I have seen X": asked
+        return SEEN
+    if _outside_titles(slots.cues.get("criticism", []), hits):
+        return DISLIKE
+    if _outside_titles(slots.cues.get("praise", []), hits):
+        return LIKE
+    return SEEN
+
+
+def praised(text: str, slots: Slots, hits: list[TitleHit]) -> str | None:
+    """An opinion without a feedback cue ("Ant-Man (2015) was pretty good!", "that one was cute", "those are
+    awesome"): like on praise, dislike on criticism, None when it is a question or somebody else's opinion."""
+    blocked = ("hearsay", "asked_opinion", "question_inversion", "audience_cue", "copy_action")
+    business = any(m.value in ("audience", "marketing_copy", "keywords") for m in slots.cues.get("intent", []))
+    if slots.feedback or "?" in text or business or any(slots.has(cue) for cue in blocked):
+        return None
+    if not (hits or slots.has("singular_ref") or slots.has("plural_ref")):
+        return None
+    praise = _outside_titles(slots.cues.get("praise", []), hits)
+    said = {i for m in praise for i in range(m.start, m.end)}
+    if any(not set(range(m.start, m.end)) <= said for m in slots.cues.get("question", [])):
+        return None  # "The Matrix is any good": a question cue that is not the praise itself
+    if _outside_titles(slots.cues.get("criticism", []), hits):
+        return DISLIKE
+    return LIKE if praise else None
+
+
+def states_taste(text: str, slots: Slots, names_catalog: bool) -> bool:
+    """A statement of taste ("I like comedy and action movies", "I love all movies"), not a question about the
+    profile ("what do I like?", "my taste"): it asks for picks."""
+    profile_cue = any(m.value == "profile" for m in slots.cues.get("intent", []))
+    stated = slots.has("taste_statement") and bool(slots.genres or names_catalog)
+    return stated and not (profile_cue or slots.has("explain") or slots.question or "?" in text)
+
+
+def asks_open(slots: Slots, hits: list[TitleHit]) -> bool:
+    """ "I'm open to any suggestion", "anything really": picks without constraints."""
+    return slots.has("open_request") and not hits and not slots.has("explain")
+
+
+__all__ = ["asks_about_named", "asks_open", "is_acknowledgement", "opinion_signal", "praised", "states_taste"]

@@ -1,0 +1,113 @@
+"""The talk around requests (bot/agent/router/chat_turns.py; issue 14's ReDial failure kinds), with the real
+lexicon and a fake intent model: acknowledgements are chat, "have you seen X?" asks about X, an opinion makes a
+seen title a like or a dislike, "I like action movies" asks for picks, "I'm open to anything" too."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.agent.decision import DialogueState
+from bot.agent.router.routing import Router
+from store.embedder import HashingEmbedder
+from tests.router_fakes import listed_state, tiny_catalog
+from tools.names import Intent, ToolName
+
+
+@pytest.fixture(scope="module")
+def router() -> Router:
+    return Router(HashingEmbedder(), None, items=tiny_catalog())
+
+
+def tools_of(router: Router, text: str, state: DialogueState | None = None) -> list[ToolName]:
+    return [call.tool for call in router.route(text, state or listed_state()).calls]
+
+
+def signals(router: Router, text: str, state: DialogueState | None = None) -> list[tuple[str, str]]:
+    decision = router.route(text, state or listed_state())
+    calls = [c for c in decision.calls if c.tool == ToolName.RECORD_FEEDBACK]
+    return [(str(c.arguments["item"]), str(c.arguments["signal"])) for c in calls]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "those sound really good, I'll check them out",
+        "Thanks for the suggestions, have a nice day!",
+        "ok I will try them, bye",
+        "sounds interesting, I will add that to my list",
+    ],
+)
+def test_an_acknowledgement_after_a_list_is_chat(router: Router, text: str) -> None:
+    decision = router.route(text, listed_state())
+    assert decision.intent == Intent.SMALLTALK and not decision.calls, decision
+
+
+@pytest.mark.parametrize(
+    "text", ["thanks, any more like those?", "sounds good, but something older please", "thanks! a horror film now"]
+)
+def test_an_acknowledgement_with_a_request_still_asks(router: Router, text: str) -> None:
+    assert tools_of(router, text), text
+
+
+@pytest.mark.parametrize("text", ["Have you seen Heat?", "did you watch The Matrix (1999)?", "ever heard of Alien?"])
+def test_have_you_seen_asks_about_the_title_and_records_nothing(router: Router, text: str) -> None:
+    decision = router.route(text, DialogueState())
+    assert decision.intent == Intent.ITEM_QUESTION and [c.tool for c in decision.calls] == [ToolName.ITEM_DETAILS]
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("I watched Heat and it was awesome", "like"),
+        ("I saw The Matrix, really good", "like"),
+        ("I have seen Alien but not a fan", "dislike"),
+        ("I have seen Toy Story, boring", "dislike"),
+        ("I have seen Toy Story", "seen"),
+    ],
+)
+def test_the_opinion_after_seen_is_the_signal(router: Router, text: str, signal: str) -> None:
+    assert [s for _, s in signals(router, text, DialogueState())] == [signal]
+
+
+def test_a_praised_title_is_a_like_with_picks(router: Router) -> None:
+    decision = router.route("Pulp Fiction (1994) was pretty good!", DialogueState())
+    assert decision.intent == Intent.RECOMMEND, decision
+    assert [c.tool for c in decision.calls] == [ToolName.RECORD_FEEDBACK, ToolName.RECOMMEND]
+    assert decision.calls[0].arguments["signal"] == "like"
+
+
+def test_praise_of_the_listed_items_likes_them(router: Router) -> None:
+    assert signals(router, "that one was great") == [("6", "like")]  # the first shown
+    assert signals(router, "those are awesome") == [("6", "like"), ("858", "like"), ("4896", "like")]
+
+
+@pytest.mark.parametrize(
+    "text", ["is it good", "I heard it is very good", "The Matrix is good?", "write a great tagline for Heat"]
+)
+def test_a_question_hearsay_or_copy_request_is_no_opinion(router: Router, text: str) -> None:
+    assert not signals(router, text), text
+
+
+@pytest.mark.parametrize("text", ["I like action movies", "I love comedy and drama films", "I watch a lot of horror"])
+def test_a_stated_taste_gets_picks_not_the_profile(router: Router, text: str) -> None:
+    decision = router.route(text, DialogueState())
+    assert decision.intent != Intent.PROFILE and decision.calls, decision
+    assert decision.calls[-1].tool in (ToolName.RECOMMEND, ToolName.SEARCH_CATALOG), decision
+    assert decision.calls[-1].arguments.get("genres"), decision
+
+
+def test_the_profile_question_is_still_the_profile(router: Router) -> None:
+    decision = router.route("what do you know about my taste?", DialogueState())
+    assert decision.intent == Intent.PROFILE
+
+
+@pytest.mark.parametrize("text", ["I'm open to any suggestion", "anything really", "surprise me"])
+def test_open_to_anything_is_a_request(router: Router, text: str) -> None:
+    decision = router.route(text, DialogueState())
+    assert decision.intent == Intent.RECOMMEND and [c.tool for c in decision.calls] == [ToolName.RECOMMEND]
+    assert "query" not in decision.calls[0].arguments, decision  # no leftover words as a query
+
+
+def test_a_pronoun_question_about_the_listed_item_is_answered(router: Router) -> None:
+    decision = router.route("what is that one about?", listed_state())
+    assert decision.intent == Intent.ITEM_QUESTION and decision.calls[0].arguments["item"] == "6", decision
