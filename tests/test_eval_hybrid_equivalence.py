@@ -6,25 +6,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from store.catalog import CatalogStore
-from store.embedder import HashingEmbedder
-from store.movielens import load_ratings
-from tests.catalog_fixtures import DEMO_DATA, popular_items
-from tools.recommender.ease import EaseModel, positive_interactions
+from tests.catalog_fixtures import demo_hybrid_ranker
 from tools.recommender.eval_models import content_scores, ease_scores, hybrid_scores, mmr_rerank
-from tools.recommender.hybrid import HybridRanker, HybridWeights, RankRequest
+from tools.recommender.hybrid import HybridRanker, RankRequest
 from tools.recommender.metrics import top_k
 
 
 @pytest.fixture(scope="module")
 def ranker() -> HybridRanker:
-    items = popular_items(250)
-    catalog = CatalogStore.from_items(items, HashingEmbedder())
-    ratings = load_ratings(DEMO_DATA)
-    signals = np.full(len(ratings), "rating", dtype=object)
-    users, item_ids = positive_interactions(ratings.user_ids, ratings.item_ids, signals, ratings.ratings)
-    ease = EaseModel.train(users, item_ids, [i.item_id for i in items], 80.0, "test")
-    return HybridRanker(catalog, ease, HybridWeights())
+    return demo_hybrid_ranker(250, 80.0)  # the default HybridWeights
 
 
 @pytest.mark.parametrize("size", [3, 25])  # a cold and a warm history

@@ -13,9 +13,8 @@ from prompts.locale import Locale, shipped_locales
 from store.catalog import CatalogStore
 from store.embedder import HashingEmbedder
 from store.items import CatalogItem
-from store.movielens import load_ratings
-from tests.catalog_fixtures import DEMO_DATA, popular_items
-from tools.recommender.ease import EaseModel, positive_interactions
+from tests.catalog_fixtures import demo_hybrid_ranker
+from tools.recommender.ease import EaseModel
 from tools.recommender.hybrid import HybridRanker, RankRequest
 from tools.recommender.reasons import CITED, decade_of, shared_traits
 from tools.results import LIKED_ITEMS, ScoredItem
@@ -123,12 +122,7 @@ def test_every_locale_says_a_shared_trait_in_its_own_words(code: str) -> None:
 
 @pytest.fixture(scope="module")
 def demo_ranker() -> HybridRanker:
-    items = popular_items(300)
-    catalog = CatalogStore.from_items(items, HashingEmbedder())
-    ratings = load_ratings(DEMO_DATA)
-    signals = np.full(len(ratings), "rating", dtype=object)
-    users, item_ids = positive_interactions(ratings.user_ids, ratings.item_ids, signals, ratings.ratings)
-    return HybridRanker(catalog, EaseModel.train(users, item_ids, [i.item_id for i in items], 100.0, "test"))
+    return demo_hybrid_ranker(300, 100.0)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
