@@ -173,7 +173,8 @@ def test_serve_sends_uvicorn_records_through_the_redacting_handler(  # type: ign
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
     monkeypatch.setattr(cli_service, "build_server_app", lambda settings: FastAPI())
-    assert cli_service.cmd_serve(argparse.Namespace(host=None, port=None), Settings(home=tmp_path / "home")) == 0
+    args = argparse.Namespace(host=None, port=None, workers=None)
+    assert cli_service.cmd_serve(args, Settings(home=tmp_path / "home")) == 0
     uvicorn.Config(FastAPI(), **calls[0])  # type: ignore[arg-type]  # applies the logging uvicorn.run would
     try:
         raise RuntimeError(f"handler crashed on {TEXTS[0]}")

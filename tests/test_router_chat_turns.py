@@ -111,3 +111,45 @@ def test_open_to_anything_is_a_request(router: Router, text: str) -> None:
 def test_a_pronoun_question_about_the_listed_item_is_answered(router: Router) -> None:
     decision = router.route("what is that one about?", listed_state())
     assert decision.intent == Intent.ITEM_QUESTION and decision.calls[0].arguments["item"] == "6", decision
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "likes"),
+    [
+        (
+            "I loved Heat and The Matrix but hated Toy Story, a thriller from the 90s please?",
+            {"Heat (1995)": "like", "The Matrix (1999)": "like", "Toy Story (1995)": "dislike"},
+            ["Heat (1995)", "The Matrix (1999)"],
+        ),
+        (
+            "I have seen Pulp Fiction and loved Heat. No horror please",
+            {"Pulp Fiction (1994)": "seen", "Heat (1995)": "like"},
+            ["Heat (1995)"],
+        ),
+        (
+            "Heat was great, Alien was boring",
+            {"Heat (1995)": "like", "Alien (1979)": "dislike"},
+            ["Heat (1995)"],
+        ),
+        (
+            "I really liked Heat, I didn't like Alien, and I have already seen The Godfather. Any crime movies?",
+            {"Heat (1995)": "like", "Alien (1979)": "dislike", "The Godfather (1972)": "seen"},
+            ["Heat (1995)"],
+        ),
+    ],
+)
+def test_every_title_of_a_long_message_keeps_its_own_signal(
+    router: Router, text: str, expected: dict[str, str], likes: list[str]
+) -> None:
+    decision = router.route(text, DialogueState())
+    assert dict(signals(router, text, DialogueState())) == expected, decision
+    recommend = [c for c in decision.calls if c.tool == ToolName.RECOMMEND]
+    assert recommend and recommend[0].arguments.get("likes") == likes, decision
+
+
+def test_a_dislike_with_a_request_gets_the_request(router: Router) -> None:
+    decision = router.route("I hated Alien. Any crime movies?", DialogueState())
+    assert signals(router, "I hated Alien. Any crime movies?", DialogueState()) == [("Alien (1979)", "dislike")]
+    recommend = [c for c in decision.calls if c.tool == ToolName.RECOMMEND]
+    assert recommend and recommend[0].arguments.get("genres") == ["Crime"], decision
+    assert "likes" not in recommend[0].arguments

@@ -6,6 +6,7 @@ lexicon/cues.yaml, the rules here decide what they mean next to the other slots.
 - "Have you seen X?" asks about X; it says nothing about having seen X (no feedback is recorded).
 - "I saw X and it was awesome" is a like of X, "I have seen it but not a fan" a dislike: the opinion after "seen";
   so is an opinion with no feedback word ("Ant-Man (2015) was pretty good!", "those are awesome").
+- Several cues in one message give each title its own signal ("I loved Heat but hated Toy Story").
 - "I like action movies" states a taste to be answered with picks, not a question about the profile.
 - "I'm open to anything" asks for picks without constraints.
 """
@@ -60,6 +61,24 @@ def opinion_signal(slots: Slots, hits: list[TitleHit]) -> str:
     return SEEN
 
 
+def title_signals(slots: Slots, hits: list[TitleHit]) -> list[str]:
+    """Each named title's own signal in a message with several feedback cues ("I loved Heat and The Matrix but
+    hated Toy Story", "Heat was great, Alien was boring"): a cue said after a title ("was great", starting with a
+    title_after word) right behind it, else the last cue said before it, else the first after it."""
+    cues = sorted(slots.feedback, key=lambda m: m.start)
+    after_words = {m.start for m in slots.cues.get("title_after", [])}
+    behind = [m for m in cues if m.start in after_words]  # "… was great"
+    ahead = [m for m in cues if m.start not in after_words]  # "loved …", "I have seen …"
+    signals = []
+    for hit in hits:
+        right_behind = [m for m in behind if hit.end <= m.start <= hit.end + 1]
+        before = [m for m in ahead if m.end <= hit.start]
+        later = [m for m in cues if m.start >= hit.end]
+        chosen = right_behind[0] if right_behind else before[-1] if before else later[0] if later else cues[0]
+        signals.append(str(chosen.value))
+    return signals
+
+
 def praised(text: str, slots: Slots, hits: list[TitleHit]) -> str | None:
     """An opinion without a feedback cue ("Ant-Man (2015) was pretty good!", "that one was cute", "those are
     awesome"): like on praise, dislike on criticism, None when it is a question or somebody else's opinion."""
@@ -91,4 +110,12 @@ def asks_open(slots: Slots, hits: list[TitleHit]) -> bool:
     return slots.has("open_request") and not hits and not slots.has("explain")
 
 
-__all__ = ["asks_about_named", "asks_open", "is_acknowledgement", "opinion_signal", "praised", "states_taste"]
+__all__ = [
+    "asks_about_named",
+    "asks_open",
+    "is_acknowledgement",
+    "opinion_signal",
+    "praised",
+    "states_taste",
+    "title_signals",
+]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.agent.decision import Decision, DialogueState, PlannedCall
-from bot.agent.router.chat_turns import opinion_signal, praised
+from bot.agent.router.chat_turns import opinion_signal, praised, title_signals
 from bot.agent.router.followups import RULE_CONFIDENCE, referenced_item, relative_years, rerun
 from bot.agent.router.slots import Slots
 from bot.agent.router.title_spotter import TitleHit, title_of
@@ -28,17 +28,23 @@ def feedback_decision(
     if not targets:
         return None
     signal = opinion_signal(slots, hits) if slots.feedback else str(opinion)  # "I saw X, it was awesome": a like
-    calls = [PlannedCall(ToolName.RECORD_FEEDBACK, {"item": t, "signal": signal}) for t in targets]
-    if signal == "like" and hits:
-        # likes stated in chat are the user's taste: answer with recommendations at once (at the start or later)
+    named = [h for h in hits if h.item]
+    several = len(named) > 1 and len(slots.feedback) > 1  # "I loved Heat but hated Toy Story": one per title
+    signals = title_signals(slots, named) if several else [signal] * len(targets)
+    pairs = list(zip(targets, signals, strict=True))
+    calls = [PlannedCall(ToolName.RECORD_FEEDBACK, {"item": t, "signal": s}) for t, s in pairs]
+    liked = [t for t, s in pairs if s == "like"]
+    asking = slots.has("next_request") or "?" in text  # "… any ideas?", "Is that a great one? I have seen X"
+    if hits and (liked or (asking and slots.has_filters)):
+        # likes stated in chat are the user's taste: answer with recommendations at once (at the start or later);
+        # so is a request with filters next to other feedback ("I hated Alien. Any crime films?")
         arguments: dict[str, Any] = {"genres": slots.genres, "exclude_genres": slots.exclude_genres}
-        arguments.update(likes=targets, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
+        arguments.update(likes=liked, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
         arguments.update(slots.facet_arguments())
         arguments.update(relative_years(slots, [h.item.year for h in hits if h.item is not None and h.item.year]))
         calls.append(PlannedCall(ToolName.RECOMMEND, tools.clean_arguments(ToolName.RECOMMEND, arguments)))
         return Decision(Intent.RECOMMEND, RULE_CONFIDENCE, calls)
-    asking = slots.has("next_request") or "?" in text  # "… any ideas?", "Is that a great one? I have seen X"
-    if signal == "seen" and hits and not pointing and asking:
+    if set(signals) == {"seen"} and hits and not pointing and asking:
         # "Is that a great one? I have seen American Pie (1999)": a conversation about what to watch next: noted,
         # and the seen title's neighbours (their reason, "similar to …", is true; a seen title is no like)
         calls.append(PlannedCall(ToolName.SIMILAR_ITEMS, {"item": targets[0]}))
