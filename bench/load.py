@@ -138,10 +138,12 @@ def run_users(url: str | list[str], people: list[SimUser], *, mode: str, duratio
     return PhaseReport(mode, len(people), elapsed, tally, busiest / elapsed * 60.0, read_rss_mb(pid))
 
 
-def run_phase(url: str, secret: str, *, users: int, duration_s: float, mode: str, max_turns: int | None = None,
-              pid: int | None = None) -> PhaseReport:  # fmt: skip
-    """A warm-up turn (not counted), then `users` fresh users with disjoint preset items."""
-    warm_up(url, secret, mode)
+def run_phase(url: str | list[str], secret: str, *, users: int, duration_s: float, mode: str,
+              max_turns: int | None = None, pid: int | None = None) -> PhaseReport:  # fmt: skip
+    """A warm-up turn per URL (not counted), then `users` fresh users with disjoint preset items (user n on URL n
+    mod their number)."""
+    for one in [url] if isinstance(url, str) else url:
+        warm_up(one, secret, mode)
     people = make_users(secret, users, mode, catalog_ids(users * len(PRESET)), uuid.uuid4().hex[:6])
     return run_users(url, people, mode=mode, duration_s=duration_s, max_turns=max_turns, pid=pid)
 

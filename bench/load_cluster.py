@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -32,8 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import SECRET, PhaseReport, catalog_ids, make_users, run_users, server_log_problems, warm_up
-from bench.load_client import PRESET
+from bench.load import SECRET, PhaseReport, run_phase, server_log_problems
 from bot.config import REPO_ROOT
 from tests.demo_home import CONCIERGE, demo_settings
 from tests.fake_backend import free_port
@@ -99,11 +97,8 @@ def wait_workers_ready(service: ServedConcierge, workers: int, timeout_s: float 
 
 
 def phase(name: str, urls: list[str], users: int, duration_s: float, processes: int) -> ClusterPhase:
-    for url in urls:
-        warm_up(url, SECRET, "template")
-    people = make_users(SECRET, users, "template", catalog_ids(users * len(PRESET)), uuid.uuid4().hex[:6])
     print(f"# {name}: {users} users on {len(urls)} URL(s), load avg before {os.getloadavg()[0]:.2f}", flush=True)
-    return ClusterPhase(name, processes, run_users(urls, people, mode="template", duration_s=duration_s))
+    return ClusterPhase(name, processes, run_phase(urls, SECRET, users=users, duration_s=duration_s, mode="template"))
 
 
 def print_table(phases: list[ClusterPhase]) -> None:

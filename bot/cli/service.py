@@ -12,6 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+import uvicorn
 from fastapi.responses import RedirectResponse
 
 from bot.concierge import build_backend
@@ -90,8 +91,6 @@ def workers_refusal(settings: Settings) -> str | None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     if args.host:
         settings = settings.model_copy(update={"host": args.host})
     if args.port:
@@ -127,8 +126,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def serve_workers(args: argparse.Namespace, settings: Settings) -> int:
     """`serve --workers N`: uvicorn's supervisor here, N processes of `worker_app` on the port, their metrics merged
     through a folder of this run (removed at exit)."""
-    import uvicorn
-
     if args.log_level:
         os.environ["CONCIERGE_LOG_LEVEL"] = args.log_level  # the workers read the settings from the environment
     metrics_dir = settings.home / "metrics" / str(os.getpid())

@@ -111,6 +111,9 @@ def asks_open(slots: Slots, hits: list[TitleHit]) -> bool:
 
 
 __all__ = [
+    "DISLIKE",
+    "LIKE",
+    "SEEN",
     "asks_about_named",
     "asks_open",
     "is_acknowledgement",

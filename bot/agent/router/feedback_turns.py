@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.agent.decision import Decision, DialogueState, PlannedCall
-from bot.agent.router.chat_turns import opinion_signal, praised, title_signals
+from bot.agent.router.chat_turns import LIKE, SEEN, opinion_signal, praised, title_signals
 from bot.agent.router.followups import RULE_CONFIDENCE, referenced_item, relative_years, rerun
 from bot.agent.router.slots import Slots
 from bot.agent.router.title_spotter import TitleHit, title_of
@@ -24,16 +24,16 @@ def feedback_decision(
     ref = referenced_item(slots, state, pronoun=True)
     shown = [i.item_id for i in state.last_items if i.item_id not in state.withdrawn]
     pointing = [ref.item_id] if ref else shown if opinion and slots.has("plural_ref") else []
-    targets = [title_of(h) for h in hits if h.item] or pointing
+    named = [h for h in hits if h.item]
+    targets = [title_of(h) for h in named] or pointing
     if not targets:
         return None
     signal = opinion_signal(slots, hits) if slots.feedback else str(opinion)  # "I saw X, it was awesome": a like
-    named = [h for h in hits if h.item]
     several = len(named) > 1 and len(slots.feedback) > 1  # "I loved Heat but hated Toy Story": one per title
     signals = title_signals(slots, named) if several else [signal] * len(targets)
     pairs = list(zip(targets, signals, strict=True))
     calls = [PlannedCall(ToolName.RECORD_FEEDBACK, {"item": t, "signal": s}) for t, s in pairs]
-    liked = [t for t, s in pairs if s == "like"]
+    liked = [t for t, s in pairs if s == LIKE]
     asking = slots.has("next_request") or "?" in text  # "… any ideas?", "Is that a great one? I have seen X"
     if hits and (liked or (asking and slots.has_filters)):
         # likes stated in chat are the user's taste: answer with recommendations at once (at the start or later);
@@ -44,12 +44,12 @@ def feedback_decision(
         arguments.update(relative_years(slots, [h.item.year for h in hits if h.item is not None and h.item.year]))
         calls.append(PlannedCall(ToolName.RECOMMEND, tools.clean_arguments(ToolName.RECOMMEND, arguments)))
         return Decision(Intent.RECOMMEND, RULE_CONFIDENCE, calls)
-    if set(signals) == {"seen"} and hits and not pointing and asking:
+    if set(signals) == {SEEN} and hits and not pointing and asking:
         # "Is that a great one? I have seen American Pie (1999)": a conversation about what to watch next: noted,
         # and the seen title's neighbours (their reason, "similar to …", is true; a seen title is no like)
         calls.append(PlannedCall(ToolName.SIMILAR_ITEMS, {"item": targets[0]}))
         return Decision(Intent.SIMILAR, RULE_CONFIDENCE, calls)
-    if pointing and signal in ("seen", "dislike", "like"):
+    if pointing:  # feedback on what was shown: a fresh list without it
         refresh = rerun(tools, state, slots, bounds=bounds, exclude_shown=True, extra_excluded=pointing)
         calls.extend([refresh] if refresh else [])
     return Decision(Intent.FEEDBACK, RULE_CONFIDENCE, calls)

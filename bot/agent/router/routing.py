@@ -139,7 +139,8 @@ class Router:
         if slots.channel and (hits or slots.has("copy_action") or top == "marketing_copy"):
             return self._copy(cleaned, tokens, slots, hits, state)
         described = described_search(slots, [h.start for h in hits])
-        pointed = slots.ordinal is not None or ("?" in cleaned and slots.has("singular_ref") and bool(state.last_items))
+        shown_one = "?" in cleaned and referenced_item(slots, state, pronoun=True) is not None  # "is it any good?"
+        pointed = slots.ordinal is not None or shown_one
         asked = slots.question and (hits or pointed) and top not in ("keywords", "audience")
         if asked and not described:
             return self._question(cleaned, tokens, slots, hits, state)
