@@ -153,3 +153,13 @@ def test_a_dislike_with_a_request_gets_the_request(router: Router) -> None:
     recommend = [c for c in decision.calls if c.tool == ToolName.RECOMMEND]
     assert recommend and recommend[0].arguments.get("genres") == ["Crime"], decision
     assert "likes" not in recommend[0].arguments
+
+
+def test_a_taste_after_one_listed_item_is_no_similarity_request(router: Router) -> None:
+    """With one item shown, "I like horror movies" asked for items like it (the "like" of "I like")."""
+    one = DialogueState(last_items=listed_state().last_items[:1], last_calls=listed_state().last_calls)
+    decision = router.route("I like horror movies", one)
+    assert ToolName.SIMILAR_ITEMS not in [c.tool for c in decision.calls], decision
+    assert decision.calls and decision.calls[-1].arguments.get("genres") == ["Horror"], decision
+    like_x = router.route("I like movies like Heat", DialogueState())  # the second "like" still is one
+    assert [c.tool for c in like_x.calls][-1] in (ToolName.SIMILAR_ITEMS, ToolName.RECOMMEND), like_x

@@ -193,6 +193,9 @@ def extract(
         if found:
             slots.cues[name] = found
     slots.cues["intent"] = lexicon.intent_cues.find(tokens)
+    taste = {i for m in slots.cues.get("taste_statement", []) for i in range(m.start, m.end)}
+    if taste and "similar" in slots.cues:  # "I like horror movies" states a taste; "like" there is no "like X"
+        slots.cues["similar"] = [m for m in slots.cues["similar"] if m.start not in taste]
     _genres(tokens, lexicon, slots)
     _years(tokens, lexicon, slots, bounds, titled)
     _count(tokens, lexicon, slots)
