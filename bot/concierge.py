@@ -115,9 +115,12 @@ class Concierge:
         with_llm: bool,
         stated_likes: list[str] | None = None,
         words: Locale | None = None,
+        discussed: list[str] | None = None,
     ) -> ToolContext:
         llm = self._lazy_llm if with_llm else None
-        return self.components.tool_context(user_id, role, llm=llm, stated_likes=stated_likes, words=words)
+        ctx = self.components.tool_context(user_id, role, llm=llm, stated_likes=stated_likes, words=words)
+        ctx.discussed = list(discussed or [])
+        return ctx
 
     def run_turn(
         self,
@@ -163,7 +166,10 @@ class Concierge:
             without_titles=getattr(router, "without_titles", None),
         )
         state.language = chosen.code
-        ctx = self.context(user_id, role, with_llm=mode == "llm", stated_likes=state.stated_likes, words=words)
+        likes = state.stated_likes
+        ctx = self.context(
+            user_id, role, with_llm=mode == "llm", stated_likes=likes, words=words, discussed=state.discussed
+        )
         request = TurnRequest(
             ctx=ctx,
             text=text,
@@ -176,7 +182,8 @@ class Concierge:
         )
         if not state.turn_index and earlier.strip():  # a stateless client's whole conversation: its state first
             advance = lambda st, done: advance_state(st, done, self.components.toolbox.registry, self._resolve_id)  # noqa: E731
-            request.state = state = replay_history(self.components.loop.run, request, history or (), advance)
+            run = self.components.loop.run
+            request.state = state = replay_history(run, request, history or (), advance, router.named_items)
         for event in self.components.loop.run(request):
             if isinstance(event, TurnDone):
                 event.result.trace.insert(0, {"event": "language", **chosen.trace()})

@@ -133,6 +133,9 @@ class ScriptedRouter:
         self.seen.append(text)
         return self.decisions.pop(0)
 
+    def named_items(self, text: str) -> list[str]:
+        return []
+
 
 def make_loop(
     router: ScriptedRouter, model: ScriptedModel | None, max_steps: int = 4, canary: str = ""

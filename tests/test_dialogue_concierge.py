@@ -66,6 +66,9 @@ class MemoryHistory:
 class RuleRouter:
     """Just enough routing for the dialogues above."""
 
+    def named_items(self, text: str) -> list[str]:
+        return []
+
     def route(self, text: str, state: DialogueState) -> Decision:
         if found := re.match(r"tell me about (.+)", text):
             return Decision("item_question", 0.9, [PlannedCall("item_details", {"item": found.group(1)})])

@@ -87,7 +87,8 @@ def test_rank_all_pipeline_excludes_training_items() -> None:
     split = Split.make(data, temporal_holdout(data))
     vectors = rng.normal(size=(n_items, 8)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    ranked = rank_all(split, vectors, 10.0, HybridWeights())
+    years = rng.integers(1950, 2019, n_items).astype(np.float32)
+    ranked = rank_all(split, vectors, years, 10.0, HybridWeights())
     assert set(ranked) >= {"popularity", "itemknn", "ease", "content", "hybrid"}
     for top in ranked.values():
         assert top.shape == (n_users, 20)

@@ -84,6 +84,9 @@ class ScriptedTurns:
     def route(self, text: str, state: DialogueState) -> Decision:
         return self.decisions[text]
 
+    def named_items(self, text: str) -> list[str]:
+        return []
+
 
 def decisions_for(items: list[CatalogItem]) -> dict[str, Decision]:
     first, last = items[0].title, items[-1].title

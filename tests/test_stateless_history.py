@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from bot.agent.events import TurnDone, TurnResult
 from bot.concierge import Concierge
 from bot.http.app import create_app
+from bot.http.openai_routes import content_with_items
 from tests.app_fixtures import small_backend
 from tests.fake_backend import bearer, make_settings
 
@@ -29,6 +30,11 @@ def finished(backend: Concierge, **turn: Any) -> TurnResult:
     return next(e.result for e in backend.run_turn(**turn) if isinstance(e, TurnDone))
 
 
+def sent(result: TurnResult) -> str:
+    """The assistant message an OpenAI client got: the reply and the numbered list of the items."""
+    return content_with_items(result.reply, result.items)
+
+
 def ids(result: TurnResult) -> list[str]:
     return [i.item_id for i in result.items]
 
@@ -43,14 +49,14 @@ def test_a_stateless_client_gets_the_sessions_items_turn_by_turn(backend: Concie
         stateless = finished(backend, user_id=f"stateless-{len(texts)}", text=text, history=list(history))
         assert ids(stateless) == ids(kept), (n, text, stateless.tool_calls, kept.tool_calls)
         assert [c.arguments for c in stateless.tool_calls] == [c.arguments for c in kept.tool_calls], text
-        history += [{"role": "user", "content": text}, {"role": "assistant", "content": stateless.reply}]
+        history += [{"role": "user", "content": text}, {"role": "assistant", "content": sent(stateless)}]
 
 
 def test_replayed_feedback_is_not_recorded_again(backend: Concierge) -> None:
     user, history = "stateless-feedback", []
     for text in CONVERSATION:
         result = finished(backend, user_id=user, text=text, history=list(history))
-        history += [{"role": "user", "content": text}, {"role": "assistant", "content": result.reply}]
+        history += [{"role": "user", "content": text}, {"role": "assistant", "content": sent(result)}]
     likes = [e for e in backend.components.history.events(user) if e.signal == "like"]
     assert len(likes) == 1  # said once, in the first message; replayed three times since
 

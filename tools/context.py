@@ -34,6 +34,9 @@ class ToolContext:
     llm: ChatModel | None = None
     # likes stated in this conversation that are not yet in history (cold start), as item ids
     stated_likes: list[str] = field(default_factory=list)
+    # other items this conversation is about (seen, asked about, named by another assistant), as item ids: weak
+    # evidence of taste for `recommend` (bot.agent.decision.DialogueState.discussed)
+    discussed: list[str] = field(default_factory=list)
     # the LLM call budget of tools that write text (marketing copy), from the settings
     llm_timeout_s: float = 30.0
     copy_drafts: bool = True  # False: marketing copy comes from the templates, the LLM drafts none (Settings.llm_copy)

@@ -20,6 +20,10 @@ def record_feedback(ctx: ToolContext, item: str, signal: Literal["like", "dislik
     event_id = None if ctx.replaying else ctx.history.add_event(ctx.user_id, found.item_id, signal)
     if signal == "like" and found.item_id not in ctx.stated_likes:
         ctx.stated_likes.append(found.item_id)
+    if signal == "seen" and found.item_id not in ctx.discussed:  # the same turn's recommendations hear of it
+        ctx.discussed.append(found.item_id)
+    if signal == "dislike" and found.item_id in ctx.discussed:
+        ctx.discussed.remove(found.item_id)
     words = ctx.locale
     reason = words.phrase(f"signal_{signal}", consumed=localized_profile(ctx.catalog.profile, words).consumed)
     return ToolResult(

@@ -141,11 +141,13 @@ def recommend_titles(
         raise ToolInputError(f"at most {MAX_PROPOSALS} titles, not {len(titles)}")
     chosen = resolve_facets(ctx.catalog, facets, min_values, max_values)
     ranker = recommender_of(ctx).ranker
-    history, stated = history_weights(ctx, likes)
+    history, stated, discussed = history_weights(ctx, likes)
     keep = candidate_mask(ctx, history, chosen, genres, exclude_genres, year_from, year_to, exclude_ids)
     proposals, unresolved = resolve_proposals(ctx, titles)
     vector = query_vector(ctx, query)
-    plain = ranker.rank(RankRequest(history, keep, k, vector, query, genres or [], words=ctx.words))
+    plain = ranker.rank(
+        RankRequest(history, keep, k, vector, query, genres or [], words=ctx.words, discussed=discussed)
+    )
     allowed = np.zeros_like(keep)
     for proposal in proposals:
         position = ctx.catalog.position(proposal.item.item_id)
@@ -154,7 +156,15 @@ def recommend_titles(
     ranked_proposals: list[ScoredItem] = []
     if proposals and (keep & allowed).any():
         restricted = RankRequest(
-            history, keep & allowed, len(proposals), vector, query, genres or [], diversify=False, words=ctx.words
+            history,
+            keep & allowed,
+            len(proposals),
+            vector,
+            query,
+            genres or [],
+            diversify=False,
+            words=ctx.words,
+            discussed=discussed,
         )
         ranked_proposals = ranker.rank(restricted)
     texts = {p.item.item_id: p.text for p in proposals}

@@ -32,6 +32,9 @@ class DialogueState:
     last_calls: list[PlannedCall] = field(default_factory=list)
     shown_ids: list[str] = field(default_factory=list)
     stated_likes: list[str] = field(default_factory=list)
+    # other items the conversation is about, as item ids: named by the user without a dislike (seen, asked about,
+    # an anchor) or by someone else's assistant in a client's history; weak evidence of taste (tools.recommend)
+    discussed: list[str] = field(default_factory=list)
     turn_index: int = 0
     language: str = "en"  # the conversation's language: the latest turn's (bot/agent/language.py)
     # ids of items shown earlier that have since been deleted from the catalog (a live update): never pointed at

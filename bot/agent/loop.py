@@ -31,6 +31,10 @@ class RouterLike(Protocol):
 
     def route(self, text: str, state: DialogueState) -> Decision: ...
 
+    def named_items(self, text: str) -> list[str]:
+        """The catalog items a message names (an assistant's, in a client's history), as ids."""
+        ...
+
 
 @dataclass(slots=True)
 class TurnState:

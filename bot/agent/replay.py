@@ -6,15 +6,23 @@ Each earlier user message runs as a turn of the router planner in template mode 
 whatever the service's planner) with `ToolContext.replaying` set: its feedback was recorded when the client first
 sent it, so nothing is written again. Nothing of a replayed turn is stored; only the state it leaves is kept.
 At most MAX_REPLAYED turns are replayed (the latest ones): follow-ups look a few turns back, not the whole chat.
+The titles an assistant message names join the items discussed, unless the replay showed them itself (the
+product's own replies name what it showed, and a session does not count its own picks either): a client may send
+another assistant's conversation, and what that assistant brought up is what the conversation is about.
+Likewise a replayed turn's items count as shown only when the assistant message after it names them (the
+product's replies list them, "1. Heat (1995) — ..."): items another assistant never showed are not excluded as
+seen by "more".
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 from bot.agent.decision import DialogueState
-from bot.agent.events import TurnDone, TurnEvent, TurnResult
+from bot.agent.dialogue_state import note_discussed
+from bot.agent.events import ItemView, TurnDone, TurnEvent, TurnResult
 from bot.agent.turn import TurnRequest
 from tools.chat_model import Message
 from tools.context import ToolContext
@@ -28,21 +36,55 @@ def earlier_user_texts(history: Sequence[Message]) -> list[str]:
     return [t for t in texts if t][-MAX_REPLAYED:]
 
 
+def names_item(text: str, item: ItemView) -> bool:
+    """Whether an assistant message names the item: its "Title (Year)", or a title of several words."""
+    folded = text.casefold()
+    if item.label.casefold() in folded:
+        return True
+    title = item.title.casefold()
+    return len(title.split()) > 1 and re.search(rf"(?<!\w){re.escape(title)}(?!\w)", folded) is not None
+
+
 def replay_history(
     run: Callable[[TurnRequest], Iterable[TurnEvent]],
     request: TurnRequest,
     history: Sequence[Message],
     advance: Callable[[DialogueState, TurnResult], None],
+    named_in: Callable[[str], list[str]],
 ) -> DialogueState:
-    """request.state after the history's user turns (request: the turn being asked, whose context and session the
-    replayed turns share); `run` is the agent loop's run, `advance` what a finished turn does to the state."""
+    """request.state after the history's turns (request: the turn being asked, whose context and session the
+    replayed turns share); `run` is the agent loop's run, `advance` what a finished turn does to the state,
+    `named_in` the catalog items an assistant message names. Leaves request.ctx knowing the likes and the items
+    discussed."""
     state = request.state
     ctx: ToolContext = dataclasses.replace(request.ctx, replaying=True, llm=None)
-    for text in earlier_user_texts(history):
+    replayed_texts = earlier_user_texts(history)
+    skipped = sum(1 for m in history if m.get("role") == "user" and str(m.get("content") or "").strip())
+    skipped -= len(replayed_texts)
+    replayed_items: list[ItemView] = []  # the items the latest replayed turn showed
+    for message in history:
+        text = str(message.get("content") or "").strip()
+        if not text:
+            continue
+        if message.get("role") == "assistant":
+            unshown = {v.item_id for v in replayed_items if not names_item(text, v)}
+            state.shown_ids = [i for i in state.shown_ids if i not in unshown]
+            replayed_items = []
+            note_discussed(state, [i for i in named_in(text) if i not in state.shown_ids])
+            continue
+        if message.get("role") != "user":
+            continue
+        if skipped > 0:  # older than the replayed turns
+            skipped -= 1
+            continue
+        ctx.discussed = list(state.discussed)  # what the assistant messages so far named, too
         replayed = dataclasses.replace(
             request, ctx=ctx, text=text, state=state, reply_mode="template", planner="router", history=[]
         )
         for event in run(replayed):
             if isinstance(event, TurnDone):
                 advance(state, event.result)  # its items, its list call, the likes it stated
+                replayed_items = list(event.result.items)
+    request.ctx.stated_likes = list(state.stated_likes)
+    request.ctx.discussed = list(state.discussed)
     return state

@@ -43,6 +43,7 @@ from tools.recommender.metrics import (
     temporal_holdout,
     top_k,
 )
+from tools.recommender.ranking_steps import fresh_popularity
 
 POSITIVE = 4.0  # implicit positive for training and test
 LIKED = 3.5  # the product's history: ratings ≥ 3.5 weighted rating/5 (HistoryStore.liked)
@@ -53,6 +54,7 @@ TUNE_GRID = {
     "content": (0.0, 0.1, 0.2, 0.35, 0.5),
     "content_cold": (0.2, 0.4, 0.8, 1.2, 2.0),
     "popularity": (0.0, 0.04, 0.08, 0.15, 0.3),
+    "freshness": (0.0, 1.0, 3.0, 6.0),
 }
 
 
@@ -86,14 +88,17 @@ class Split:
         cold = users[positives.getnnz(axis=1)[users] <= COLD]
         return cls(train, truth, positives, train.matrix(LIKED, weighted=True), train.matrix(), users, cold)
 
-    def popularity(self) -> np.ndarray:
+    def popularity(self, years: np.ndarray, weights: HybridWeights) -> np.ndarray:
+        """HybridRanker's prior from the training ratings, recent releases (`years`, by catalog row) raised."""
         counts = np.bincount(self.train.items, minlength=self.train.n_items).astype(np.float32)
         sums = np.bincount(self.train.items, weights=self.train.ratings, minlength=self.train.n_items)
-        return hybrid_popularity(counts, sums.astype(np.float32))
+        prior = hybrid_popularity(counts, sums.astype(np.float32))
+        return fresh_popularity(prior, years, weights.freshness, weights.freshness_years)
 
 
-def load_interactions(chroma: ChromaConfig, data_dir: Path) -> tuple[Interactions, np.ndarray]:
-    """Demo ratings mapped onto the catalog order, and the catalog's item vectors (read-only)."""
+def load_interactions(chroma: ChromaConfig, data_dir: Path) -> tuple[Interactions, np.ndarray, np.ndarray]:
+    """Demo ratings mapped onto the catalog order, the catalog's item vectors and release years (0 = none);
+    read-only."""
     catalog = CatalogStore.open(chroma, _VectorsOnly())
     ratings = load_ratings(data_dir)
     positions = np.array([catalog.position(i) if catalog.position(i) is not None else -1 for i in ratings.item_ids])
@@ -107,7 +112,8 @@ def load_interactions(chroma: ChromaConfig, data_dir: Path) -> tuple[Interaction
         len(user_ids),
         catalog.count(),
     )
-    return data, catalog.matrix
+    years = np.array([item.year or 0 for item in catalog.items()], dtype=np.float32)
+    return data, catalog.matrix, years
 
 
 def _ndcg(recommended: np.ndarray, split: Split, users: np.ndarray) -> float:
@@ -128,15 +134,18 @@ def choose_lambda(split: Split, grid: tuple[float, ...]) -> tuple[float, dict[fl
     return best[0], results, best[1]
 
 
-def tune_hybrid(split: Split, collab: np.ndarray, vectors: np.ndarray, base: HybridWeights) -> HybridWeights:
-    """Grid search of the hybrid weights on the validation split (warm and cold content weights separately)."""
+def tune_hybrid(
+    split: Split, collab: np.ndarray, vectors: np.ndarray, years: np.ndarray, base: HybridWeights
+) -> HybridWeights:
+    """Grid search of the hybrid weights on the validation split: popularity (and for each, the warm and cold
+    content weights separately), then the freshness of the prior at the best of those."""
     content = content_scores(split.liked, vectors)
-    popularity = split.popularity()
     sizes = split.liked.getnnz(axis=1)
     warm = np.setdiff1d(split.users, split.cold)
     best: tuple[float, HybridWeights] | None = None
     for pop in TUNE_GRID["popularity"]:
         chosen = replace(base, popularity=pop)
+        popularity = split.popularity(years, chosen)
         for field, users in (("content", warm), ("content_cold", split.cold)):
             scored = []
             for value in TUNE_GRID[field]:
@@ -152,10 +161,19 @@ def tune_hybrid(split: Split, collab: np.ndarray, vectors: np.ndarray, base: Hyb
         if best is None or score > best[0]:
             best = (score, chosen)
     assert best is not None
+    for fresh in TUNE_GRID["freshness"]:
+        chosen = replace(best[1], freshness=fresh)
+        popularity = split.popularity(years, chosen)
+        ranked = top_k(hybrid_scores(collab, content, popularity, sizes, split.exclude, chosen), split.exclude)
+        score = _ndcg(ranked, split, split.users)
+        if score > best[0]:
+            best = (score, chosen)
     return best[1]
 
 
-def rank_all(split: Split, vectors: np.ndarray, lam: float, weights: HybridWeights) -> dict[str, np.ndarray]:
+def rank_all(
+    split: Split, vectors: np.ndarray, years: np.ndarray, lam: float, weights: HybridWeights
+) -> dict[str, np.ndarray]:
     """Top-K lists (users × K catalog positions) of every model on one split."""
     ranked: dict[str, np.ndarray] = {}
     pop = popularity_scores(split.positives)
@@ -167,7 +185,7 @@ def rank_all(split: Split, vectors: np.ndarray, lam: float, weights: HybridWeigh
     ranked["content"] = top_k(content, split.exclude)
     sizes = split.liked.getnnz(axis=1)
     hybrid = hybrid_scores(
-        ease_scores(split.liked, cols, b), content, split.popularity(), sizes, split.exclude, weights
+        ease_scores(split.liked, cols, b), content, split.popularity(years, weights), sizes, split.exclude, weights
     )
     ranked["hybrid-nommr"] = top_k(hybrid, split.exclude)
     ranked["hybrid"] = mmr_rerank(hybrid, split.exclude, vectors, K, weights.mmr_lambda)
@@ -179,7 +197,7 @@ def run_eval(
 ) -> dict[str, Any]:
     """The whole protocol; returns {"rows": [...one per model and slice...], "meta": {...}}."""
     started = time.perf_counter()
-    data, vectors = load_interactions(chroma, data_dir)
+    data, vectors, years = load_interactions(chroma, data_dir)
     if sample_users is not None and sample_users < data.n_users:
         keep_users = np.random.default_rng(seed).choice(data.n_users, sample_users, replace=False)
         data = data.subset(np.isin(data.users, keep_users))
@@ -189,9 +207,9 @@ def run_eval(
     lam, lambda_ndcg, val_collab = choose_lambda(validation, LAMBDAS)
     weights = HybridWeights()
     if tune:
-        weights = tune_hybrid(validation, val_collab, vectors, weights)
+        weights = tune_hybrid(validation, val_collab, vectors, years, weights)
     tuned = time.perf_counter()
-    ranked = rank_all(test, vectors, lam, weights)
+    ranked = rank_all(test, vectors, years, lam, weights)
     percentiles = popularity_percentiles(popularity_scores(test.positives))
     rows = []
     for name, slice_users in itertools.product(ranked, (("all", test.users), ("cold", test.cold))):

@@ -17,8 +17,10 @@ from tools.recommender.ease import EaseModel
 from tools.recommender.ranking_steps import (
     candidate_rows,
     centroid_similarity,
+    fresh_popularity,
     mmr_order,
     nearest_liked,
+    query_strength,
     rule_boosts,
     with_pins,
 )
@@ -40,7 +42,15 @@ class HybridWeights:
     content: float = 0.35
     content_cold: float = 1.2
     query: float = 2.0
+    # the query's weight ramps from 0 to `query` as its best cosine to an item goes from query_low to query_high
+    # (MiniLM: leftover chat words reach 0.2-0.4, wishes about items 0.43-0.68; bot/agent/router leaves such words)
+    query_low: float = 0.35
+    query_high: float = 0.5
     popularity: float = 0.04
+    # recent releases count more in the popularity prior (ranking_steps.fresh_popularity): people mostly ask for
+    # and are recommended recent items; chosen on the MovieLens validation split (docs/evaluation.md)
+    freshness: float = 3.0
+    freshness_years: float = 10.0
     cold_history: int = 10  # at most this many liked items = a cold user
     mmr_lambda: float = 0.8
 
@@ -57,6 +67,8 @@ class RankRequest:
     provenance: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
     words: Locale | None = None  # the reply language of the reasons (English when None)
+    # history items the conversation only discussed (not liked): they score, but a reason never says "you liked"
+    discussed: frozenset[str] = frozenset()
 
 
 class HybridRanker:
@@ -75,7 +87,9 @@ class HybridRanker:
         counts = np.array([item.rating_count for item in items], dtype=np.float32)
         means = np.array([item.rating_mean or 0.0 for item in items], dtype=np.float32)
         pop = np.log1p(counts) * np.clip(means - 2.5, 0.0, None)
-        self.popularity = pop / pop.max() if pop.max() > 0 else pop
+        years = np.array([item.year or 0 for item in items], dtype=np.float32)
+        pop = pop / pop.max() if pop.max() > 0 else pop
+        self.popularity = fresh_popularity(pop, years, self.weights.freshness, self.weights.freshness_years)
         # The weights' items that are in the catalog (a live update may have deleted some since training: they are
         # never scored, so never shown) and their catalog rows.
         self._ease_cols: np.ndarray | None = None
@@ -116,7 +130,7 @@ class HybridRanker:
         query = np.zeros_like(score)
         if request.query_vector is not None:
             query = self.catalog.matrix @ request.query_vector
-            score = score + w.query * query
+            score = score + w.query * query_strength(query, w.query_low, w.query_high) * query
         score = score + w.popularity * (3.0 if not request.history else 1.0) * self.popularity
         boosts = rule_boosts(self.catalog, self.rules)
         score = score + boosts
@@ -155,9 +169,11 @@ class HybridRanker:
         if used and self.ease is not None and item.item_id in self.ease.index:
             column = contributions[:, self.ease.index[item.item_id]]
             order = np.argsort(-column)
-            for j in order[:TOP_CONTRIBUTORS]:
-                if column[j] <= 0:
+            for j in order:
+                if column[j] <= 0 or len(liked) == TOP_CONTRIBUTORS:
                     break
+                if used[j] in request.discussed:  # it counts, but the user never said they liked it
+                    continue
                 source = self.catalog.get(used[j])
                 if source is None:  # deleted from the catalog since: it still counts, but is never named
                     continue

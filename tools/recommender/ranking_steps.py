@@ -38,6 +38,26 @@ def centroid_similarity(
     return catalog.matrix @ centroid, vectors, liked
 
 
+def fresh_popularity(popularity: np.ndarray, years: np.ndarray, boost: float, scale_years: float) -> np.ndarray:
+    """The popularity prior with recent releases raised: x (1 + boost x exp(-age / scale_years)), age counted from
+    the catalog's newest year (so a catalog snapshot is judged by its own time), normalised to [0, 1] again. Items
+    without a year (0) are not raised. boost 0 leaves the prior as it is."""
+    if boost <= 0 or not (years > 0).any():
+        return popularity
+    age = np.clip(years.max() - years, 0.0, None)
+    raised = popularity * (1.0 + boost * np.exp(-age / scale_years) * (years > 0))
+    top = float(raised.max())
+    return (raised / top if top > 0 else raised).astype(np.float32)
+
+
+def query_strength(similarities: np.ndarray, low: float, high: float) -> float:
+    """How much a free-text wish is about the catalog, 0..1, from its best cosine to an item: 0 at or below `low`
+    (chat left over from a message, "agree", "looks"), 1 at or above `high` ("time travel", "funny heist")."""
+    if similarities.size == 0 or high <= low:
+        return 1.0
+    return float(np.clip((float(similarities.max()) - low) / (high - low), 0.0, 1.0))
+
+
 def rule_boosts(catalog: CatalogStore, rules: Rules) -> np.ndarray:
     """The business rules' boost of every item (0 for most)."""
     boosts = np.zeros(catalog.count(), dtype=np.float32)

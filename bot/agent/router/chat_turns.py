@@ -13,11 +13,14 @@ lexicon/cues.yaml, the rules here decide what they mean next to the other slots.
 
 from __future__ import annotations
 
-from bot.agent.router.phrases import Match
+import re
+
+from bot.agent.router.phrases import Match, Token
 from bot.agent.router.slots import Slots
 from bot.agent.router.title_spotter import TitleHit
 
 LIKE, DISLIKE, SEEN = "like", "dislike", "seen"
+_SENTENCE_END = re.compile(r"[.!?]")
 
 
 def _outside_titles(matches: list[Match], hits: list[TitleHit]) -> list[Match]:
@@ -97,12 +100,22 @@ def praised(text: str, slots: Slots, hits: list[TitleHit]) -> str | None:
     return LIKE if praise else None
 
 
-def states_taste(text: str, slots: Slots, names_catalog: bool) -> bool:
+def states_taste(text: str, slots: Slots, names_catalog: bool, tokens: list[Token]) -> bool:
     """A statement of taste ("I like comedy and action movies", "I love all movies"), not a question about the
     profile ("what do I like?", "my taste"): it asks for picks."""
     profile_cue = any(m.value == "profile" for m in slots.cues.get("intent", []))
     stated = slots.has("taste_statement") and bool(slots.genres or names_catalog)
-    return stated and not (profile_cue or slots.has("explain") or slots.question or "?" in text)
+    return stated and not (profile_cue or slots.has("explain") or slots.question or _asked(text, slots, tokens))
+
+
+def _asked(text: str, slots: Slots, tokens: list[Token]) -> bool:
+    """Whether a sentence that states the taste ends with a question mark ("what do I like?"); a question in
+    another sentence ("I like kid movies. How are you?") asks nothing about the taste."""
+    for match in slots.cues.get("taste_statement", []):
+        end = _SENTENCE_END.search(text, tokens[match.start].start)
+        if end is None or end.group() == "?":
+            return end is not None
+    return False
 
 
 def asks_open(slots: Slots, hits: list[TitleHit]) -> bool:

@@ -98,6 +98,9 @@ class MultilingualRouter:
         glosser = self.glossers.get(language)
         return text if glosser is None else glosser.gloss(text)
 
+    def named_items(self, text: str) -> list[str]:
+        return self.english.named_items(text)
+
     def route(self, text: str, state: DialogueState) -> Decision:
         glosser = self.glossers.get(state.language)
         if glosser is None:

@@ -93,6 +93,12 @@ class Router:
         decision.slots.update(slot_view(slots, hits))
         return decision
 
+    def named_items(self, text: str) -> list[str]:
+        """The catalog items the text names, as ids, in order (the title spotter's hits; once each)."""
+        cleaned = clean(text if isinstance(text, str) else "")
+        hits = self.spotter.spot(cleaned, tokenize(cleaned))
+        return list(dict.fromkeys(h.item.item_id for h in hits if h.item is not None))
+
     # ---- scoring -------------------------------------------------------------------------------
     def _scores(self, cleaned: str, slots: Slots) -> dict[str, float]:
         scores = self.classifier.scores(self.classifier.embed(cleaned))
@@ -126,7 +132,7 @@ class Router:
             top = "out_of_scope"
         if hits and top == "profile":
             top = max((k for k in scores if k != "profile"), key=lambda k: scores[k])
-        elif top == "profile" and states_taste(cleaned, slots, in_catalog):  # "I like action movies"
+        elif top == "profile" and states_taste(cleaned, slots, in_catalog, tokens):  # "I like action movies"
             top = "recommend"
         if asks_about_named(slots, hits):  # "have you seen X?": about X, no feedback
             return self._question(cleaned, tokens, slots, hits, state)

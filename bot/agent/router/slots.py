@@ -100,6 +100,11 @@ def _ends_before(matches: list[Match], index: int, tokens: list[Token]) -> bool:
     return any(m.end == index or (m.end == index - 1 and tokens[index - 1].norm == "the") for m in matches)
 
 
+def _bracketed(tokens: list[Token], start: int, end: int) -> bool:
+    """A year written in brackets, "(2017)": how a title's year is written, never how a filter is asked for."""
+    return start > 0 and end < len(tokens) and tokens[start - 1].raw == "(" and tokens[end].raw == ")"
+
+
 def _years(
     tokens: list[Token], lexicon: Lexicon, slots: Slots, bounds: tuple[int, int], titled: frozenset[int]
 ) -> None:
@@ -124,8 +129,8 @@ def _years(
     loose: list[int] = []
     for start, end, first, last in spans:
         slots.consumed.update(range(start, end))
-        if start in titled:  # "A Nightmare on Elm Street (1984)": the title's year, never a filter
-            continue
+        if start in titled or _bracketed(tokens, start, end):
+            continue  # "A Nightmare on Elm Street (1984)", "Happy Death Day (2017)": a title's year, never a filter
         if _ends_before(after, start, tokens) or any(m.start == end for m in trailing):
             year_from = last + 1 if last > first else first
         elif _ends_before(before, start, tokens):

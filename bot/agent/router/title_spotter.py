@@ -20,6 +20,7 @@ MAX_TITLE_TOKENS = 10
 FUZZY_CUTOFF = 86.0
 MAX_SPAN_TOKENS = 7
 _ARTICLES = ("the", "a", "an")
+REQUEST_PHRASES = ("more", "next_request", "open_request")  # cue lists whose phrases are never a title
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,10 @@ class TitleSpotter:
         for item, _, prefixes in keyed:
             for key in prefixes:
                 table.setdefault(key, item)
+            before_colon = phrase_key(item.title.split(" (")[0].split(":")[0])
+            if item.year and ":" in item.title and before_colon:
+                # "Jumanji (2017)": Jumanji: Welcome to the Jungle, not Jumanji (1995)
+                by_year.setdefault((before_colon, item.year), item)
         self._table = table
         self._by_year = by_year
         self._choices = [" ".join(k) for k in table]
@@ -106,6 +111,11 @@ class TitleSpotter:
         words = [t.raw for t in tokens[start:end] if t.raw[:1].isalpha()]
         return (not sentence_start) and bool(words) and words[0][:1].isupper()
 
+    def _title_cased(self, tokens: list[Token], start: int, end: int) -> bool:
+        """Every word but the stop words starts with a capital ("Anything Else", "The Others")."""
+        words = [t for t in tokens[start:end] if t.raw[:1].isalpha() and t.norm not in self.lexicon.stopwords]
+        return all(t.raw[:1].isupper() for t in words)
+
     def _quoted(self, text: str, tokens: list[Token], start: int, end: int) -> bool:
         before = text[max(0, tokens[start].start - 1) : tokens[start].start]
         after = text[tokens[end - 1].end : tokens[end - 1].end + 1]
@@ -119,14 +129,24 @@ class TitleSpotter:
         trail = end < len(tokens) and bool(after.find(tokens[end : end + 1]))
         return lead or trail
 
+    def _request_phrase(self, tokens: list[Token], start: int, end: int) -> bool:
+        """The words are a request phrase of the lexicon ("anything else", "what next"), not a title."""
+        span = tokens[start:end]
+        return any(
+            m.start == 0 and m.end == len(span) for cue in REQUEST_PHRASES for m in self.lexicon.cues[cue].find(span)
+        )
+
     def _accept(self, text: str, tokens: list[Token], start: int, end: int) -> bool:
         words = [t.norm for t in tokens[start:end]]
         if self._quoted(text, tokens, start, end):
             return True
-        if self._plain(words):
-            return self._capitalised(tokens, start, end)
+        if self._request_phrase(tokens, start, end):  # "Anything else would you recommend?"
+            return False
+        if self._plain(words):  # "Anything else would you recommend?" names no film
+            return self._capitalised(tokens, start, end) and self._title_cased(tokens, start, end)
         if len(words) == 1 or all(w in self.lexicon.stopwords or w in _ARTICLES for w in words[:-1]):
-            return self._capitalised(tokens, start, end) or self._cued(tokens, start, end)
+            capitalised = self._capitalised(tokens, start, end) and self._title_cased(tokens, start, end)
+            return capitalised or self._cued(tokens, start, end)
         return True
 
     def spot(self, text: str, tokens: list[Token]) -> list[TitleHit]:

@@ -1,0 +1,85 @@
+"""More of how ReDial seekers write (issue 14), with the real lexicon and a fake intent model: a year in brackets
+is a title's year even when the title is not in the catalog; "Jumanji (2017)" is the 2017 film, whose title only
+starts with "Jumanji"; "anything else" is a request, not the film "Anything Else"; a taste stated next to another
+sentence's question ("How are you?") still asks for picks; greetings and fillers are no part of the query."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.agent.decision import DialogueState
+from bot.agent.router.chat_turns import states_taste
+from bot.agent.router.phrases import clean, tokenize
+from bot.agent.router.routing import Router
+from bot.agent.router.slots import extract
+from store.embedder import HashingEmbedder
+from tests.router_fakes import item, listed_state, tiny_catalog
+from tools.names import ToolName
+
+
+@pytest.fixture(scope="module")
+def router() -> Router:
+    extra = [
+        item("6750", "Anything Else", 2003, ("Comedy", "Drama", "Romance"), 3),
+        item("2", "Jumanji", 1995, ("Adventure", "Children", "Fantasy"), 110),
+        item("179401", "Jumanji: Welcome to the Jungle", 2017, ("Action", "Adventure", "Children"), 12),
+    ]
+    return Router(HashingEmbedder(), None, items=[*tiny_catalog(), *extra])
+
+
+def arguments(router: Router, text: str, state: DialogueState | None = None) -> list[dict[str, object]]:
+    return [dict(c.arguments) for c in router.route(text, state or DialogueState()).calls]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have seen Happy Death Day (2017) and that was okay, any horror?",
+        "When I was younger I loved Some Unknown Film (1984). Got any comedies?",
+    ],
+)
+def test_a_bracketed_year_is_never_a_filter(router: Router, text: str) -> None:
+    calls = arguments(router, text)
+    assert calls and not any("year_from" in a or "year_to" in a for a in calls), calls
+
+
+def test_a_year_after_a_title_prefix_picks_that_years_film(router: Router) -> None:
+    calls = arguments(router, "I loved Jumanji (2017), what else?")
+    liked = [a for a in calls if a.get("signal") == "like"]
+    assert [a["item"] for a in liked] == ["Jumanji: Welcome to the Jungle (2017)"], calls
+    assert [a["item"] for a in arguments(router, "I loved Jumanji (1995)") if "signal" in a] == ["Jumanji (1995)"]
+
+
+@pytest.mark.parametrize(
+    "text", ["It looks old but interesting Anything else would you recommend?", "ok. Anything else you recommend?"]
+)
+def test_anything_else_asks_for_more_and_names_no_film(router: Router, text: str) -> None:
+    decision = router.route(text, listed_state())
+    assert "titles" not in decision.slots, decision.slots
+    assert [c.tool for c in decision.calls] == [ToolName.RECOMMEND], decision
+    assert "Anything Else (2003)" not in str(decision.calls)
+
+
+@pytest.mark.parametrize(
+    ("text", "taste"),
+    [
+        ("Hi I like kid movies. How are you?", True),
+        ("I enjoy comedy movies! And you?", True),
+        ("I like comedy movies", True),
+        ("Do I like comedy movies?", False),  # a question about the taste
+        ("I like comedy movies, right?", False),
+    ],
+)
+def test_a_taste_next_to_another_sentences_question_is_still_a_taste(router: Router, text: str, taste: bool) -> None:
+    cleaned = clean(text)
+    tokens = tokenize(cleaned)
+    slots = extract(cleaned, tokens, router.lexicon, router.year_bounds, frozenset())
+    assert states_taste(cleaned, slots, False, tokens) is taste
+
+
+@pytest.mark.parametrize(
+    "text", ["Hello there, sorry, I think I want a horror movie", "hi! looks like I need a comedy"]
+)
+def test_greetings_and_fillers_are_no_query(router: Router, text: str) -> None:
+    (call,) = router.route(text, DialogueState()).calls
+    assert call.tool == ToolName.RECOMMEND and "query" not in call.arguments, call
