@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -56,6 +56,9 @@ class FakeTitles:
 
     def get_exact(self, text: str) -> CatalogItem | None:
         return next((i for i in self._items if i.title.lower() == text.lower()), None)
+
+    def same_series(self, item_ids: Iterable[str]) -> list[str]:
+        return list(item_ids)
 
 
 def search_catalog(ctx: ToolContext, query: str, k: int = 10) -> ToolResult:

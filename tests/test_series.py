@@ -1,4 +1,4 @@
-"""A dislike keeps the disliked item's whole series out of the picks (tools/recommender/series.py): someone who
+"""A dislike keeps the disliked item's whole series out of the picks (tools/titles.py: SeriesIndex): someone who
 hated Toy Story is not shown Toy Story 3 next."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.router_fakes import item
-from tools.recommender.series import SeriesIndex, series_key
+from tools.titles import SeriesIndex, series_key
 
 
 @pytest.mark.parametrize(

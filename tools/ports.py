@@ -3,6 +3,7 @@ has these methods in a ToolContext (see tools/context.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -22,4 +23,8 @@ class TitleLookup(Protocol):
 
     def match(self, text: str, limit: int = 5) -> list[tuple[CatalogItem, float]]:
         """Up to limit fuzzy matches with their scores (0-100), best first."""
+        ...
+
+    def same_series(self, item_ids: Iterable[str]) -> list[str]:
+        """The ids of every item in the same series as one of item_ids ("Toy Story 3" for "Toy Story")."""
         ...

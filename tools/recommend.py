@@ -76,7 +76,7 @@ def candidate_mask(
         exclude_ids=exclude_ids,
         **chosen.store_arguments(),
     )
-    disliked = recommender_of(ctx).series.same_series(ctx.history.disliked_ids(ctx.user_id))
+    disliked = ctx.titles.same_series(ctx.history.disliked_ids(ctx.user_id))
     for item_id in ctx.history.seen_ids(ctx.user_id) | set(history) | set(disliked):
         position = ctx.catalog.position(item_id)
         if position is not None:

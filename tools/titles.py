@@ -6,7 +6,7 @@ import bisect
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -43,6 +43,36 @@ def title_keys(item: CatalogItem) -> set[str]:
     return keys
 
 
+# a sequel mark at the end of a main title: a number, a roman numeral, "part two" / "part 2"
+_SEQUEL = re.compile(r"\s+(?:part\s+)?(?:\d{1,2}|[ivx]{1,4}|one|two|three|four|five)$")
+
+
+def series_key(title: str) -> str:
+    """The title without its year, its subtitle (after a colon) and a trailing sequel mark, normalised: the same
+    for "Toy Story", "Toy Story 3" and "The Godfather: Part II" / "The Godfather"."""
+    main = title.split(" (")[0].split(":")[0]
+    return _SEQUEL.sub("", normalize(main)).strip()
+
+
+class SeriesIndex:
+    """The items of each series, by id (only series of more than one item are kept). Someone who hated Toy Story
+    is not shown Toy Story 3 next (tools.recommend.candidate_mask)."""
+
+    def __init__(self, items: Sequence[CatalogItem]) -> None:
+        members: dict[str, list[str]] = {}
+        for item in items:
+            key = series_key(item.title)
+            if key:
+                members.setdefault(key, []).append(item.item_id)
+        self._members = {key: found for key, found in members.items() if len(found) > 1}
+        self._key_of = {item_id: key for key, found in self._members.items() for item_id in found}
+
+    def same_series(self, item_ids: Iterable[str]) -> list[str]:
+        """Every item in the same series as one of item_ids (themselves included), by id."""
+        keys = {self._key_of[i] for i in item_ids if i in self._key_of}
+        return [item_id for key in sorted(keys) for item_id in self._members[key]]
+
+
 class TitleIndex:
     """Built once from the catalog's items; lookups take well under a few milliseconds."""
 
@@ -61,6 +91,11 @@ class TitleIndex:
         order = sorted(range(len(self._choices)), key=lambda n: self._choices[n])
         self._sorted = [self._choices[n] for n in order]
         self._sorted_owners = [self._owners[n] for n in order]
+        self._series = SeriesIndex(self._items)
+
+    def same_series(self, item_ids: Iterable[str]) -> list[str]:
+        """Every item in the same series as one of item_ids (themselves included), by id."""
+        return self._series.same_series(item_ids)
 
     def items(self) -> list[CatalogItem]:
         return self._items

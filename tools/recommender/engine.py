@@ -12,7 +12,6 @@ from tools.recommender.content import ContentRanker, ContentWeights
 from tools.recommender.ease import EaseModel, ModelNotTrained
 from tools.recommender.hybrid import HybridRanker, HybridWeights, RankRequest
 from tools.recommender.rules import Rules
-from tools.recommender.series import SeriesIndex
 from tools.results import ScoredItem
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,6 @@ class Recommender:
         self.ease = ease
         self.kind: RankerKind = "hybrid" if ranker is None else "content"
         self.ranker: Ranker = ranker if ranker is not None else HybridRanker(catalog, ease, weights, rules)
-        self.series = SeriesIndex(catalog.items())
 
     @classmethod
     def without_history(
