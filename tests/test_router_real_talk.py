@@ -83,3 +83,9 @@ def test_a_taste_next_to_another_sentences_question_is_still_a_taste(router: Rou
 def test_greetings_and_fillers_are_no_query(router: Router, text: str) -> None:
     (call,) = router.route(text, DialogueState()).calls
     assert call.tool == ToolName.RECOMMEND and "query" not in call.arguments, call
+
+
+@pytest.mark.parametrize("text", ["I have not seen that one. Any other ideas?", "Great and you? Any other ideas?"])
+def test_a_request_for_more_inside_chat_gets_picks(router: Router, text: str) -> None:
+    for state in (DialogueState(), listed_state()):
+        assert [c.tool for c in router.route(text, state).calls][-1:] == [ToolName.RECOMMEND], (text, state)

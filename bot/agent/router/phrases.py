@@ -20,6 +20,7 @@ MAX_PARSE_CHARS = 2000
 _TOKEN = re.compile(r"#\d+|[^\W_]+(?:['-][^\W_]+)*|[.,;:!?()\"\[\]<>/]")
 _BREAKS = frozenset('.,;:!?()"[]<>/')
 LEXICON_DIR = Path(__file__).with_name("lexicon")
+REQUEST_PHRASES = ("more", "next_request", "open_request")  # cue lists that ask for picks; their phrases are no title
 # plain phrase lists of cues.yaml, each available as Lexicon.cues[name]
 CUE_LISTS = (
     "next_request", "similar", "tone", "audience_cue", "copy_action", "keywords_text", "more", "older", "newer",

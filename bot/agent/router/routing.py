@@ -18,7 +18,7 @@ from bot.agent.router.facet_slots import FacetSpotter, people_question_cues
 from bot.agent.router.feedback_turns import feedback_decision
 from bot.agent.router.followups import RULE_CONFIDENCE, like_shown, referenced_item, relative_years, rerun
 from bot.agent.router.intents import IntentClassifier
-from bot.agent.router.phrases import LEXICON_DIR, Lexicon, Token, clean, tokenize
+from bot.agent.router.phrases import LEXICON_DIR, REQUEST_PHRASES, Lexicon, Token, clean, tokenize
 from bot.agent.router.slots import Slots, described_search, description, extract, free_text, residual
 from bot.agent.router.targets import slot_view, target_of
 from bot.agent.router.title_spotter import TitleHit, TitleSpotter, items_of, title_of, titled_tokens, whole_title
@@ -123,6 +123,9 @@ class Router:
         if is_acknowledgement(cleaned, slots, hits):  # "sounds good, I'll check them out": chat, no list re-run
             return Decision(Intent.SMALLTALK, RULE_CONFIDENCE)
         top = max(scores, key=lambda k: scores[k])
+        if top in ("smalltalk", "out_of_scope", "feedback", "help") and any(slots.has(c) for c in REQUEST_PHRASES):
+            # "I have not seen that one. Any other ideas?": the request, not the chat around it
+            top, scores["recommend"] = "recommend", max(scores["recommend"], MIN_INTENT_SCORE)
         in_catalog = self.words.names_items(tokens) or slots.has_facets
         # "a fantasy novel with dragons" (books), "mugs under 20 euros" (a shop): the catalog's nouns and facets
         if top == "out_of_scope" and in_catalog:

@@ -13,14 +13,13 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.agent.router.phrases import Lexicon, Token, phrase_key
+from bot.agent.router.phrases import REQUEST_PHRASES, Lexicon, Token, phrase_key
 from store.items import CatalogItem
 
 MAX_TITLE_TOKENS = 10
 FUZZY_CUTOFF = 86.0
 MAX_SPAN_TOKENS = 7
 _ARTICLES = ("the", "a", "an")
-REQUEST_PHRASES = ("more", "next_request", "open_request")  # cue lists whose phrases are never a title
 
 
 @dataclass(frozen=True, slots=True)
