@@ -175,3 +175,18 @@ def test_query_strength_ramps_between_its_bounds() -> None:
     assert query_strength(np.array([0.1, 0.3]), 0.35, 0.5) == 0.0
     assert query_strength(np.array([0.1, 0.425]), 0.35, 0.5) == pytest.approx(0.5)
     assert query_strength(np.array([0.7]), 0.35, 0.5) == 1.0
+
+
+def test_it_is_what_another_assistant_named_not_what_the_replay_picked(backend: Concierge) -> None:
+    items = backend.components.catalog.items()
+    named = next(i for i in items if "Horror" in i.genres)
+    history = [
+        {"role": "user", "content": "Hi! I want a movie for tonight"},
+        {"role": "assistant", "content": f"Have you seen {named.label}? It is a good scary one."},
+        {"role": "user", "content": "Yes I have seen it, it was great"},
+    ]
+    done = backend.run_turn(user_id="stateless-it", text="any other ideas?", history=history, reply_mode="template")
+    result = next(e.result for e in done if isinstance(e, TurnDone))
+    assert result.items and named.item_id not in {i.item_id for i in result.items}
+    cited = [i.reason for i in result.items if named.label in (i.reason or "")]
+    assert cited, [i.reason for i in result.items]  # "it" was liked: the picks say so, and nothing else was liked

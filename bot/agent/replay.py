@@ -45,6 +45,12 @@ def names_item(text: str, item: ItemView) -> bool:
     return len(title.split()) > 1 and re.search(rf"(?<!\w){re.escape(title)}(?!\w)", folded) is not None
 
 
+def views_of(ctx: ToolContext, item_ids: Sequence[str]) -> list[ItemView]:
+    """The catalog items of item_ids as the items last shown (no reason: none was given by the product)."""
+    items = [item for item in map(ctx.catalog.get, item_ids) if item is not None]
+    return [ItemView(item.item_id, item.title, item.year, tuple(item.genres), "", 0.0) for item in items]
+
+
 def replay_history(
     run: Callable[[TurnRequest], Iterable[TurnEvent]],
     request: TurnRequest,
@@ -69,8 +75,12 @@ def replay_history(
         if message.get("role") == "assistant":
             unshown = {v.item_id for v in replayed_items if not names_item(text, v)}
             state.shown_ids = [i for i in state.shown_ids if i not in unshown]
+            named = named_in(text)
+            if len(unshown) == len(replayed_items) and (named or replayed_items):
+                # the user saw what this message names, not the replay's picks: "it" is what the assistant named
+                state.last_items = views_of(request.ctx, named)
             replayed_items = []
-            note_discussed(state, [i for i in named_in(text) if i not in state.shown_ids])
+            note_discussed(state, [i for i in named if i not in state.shown_ids])
             continue
         if message.get("role") != "user":
             continue
