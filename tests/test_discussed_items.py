@@ -15,6 +15,7 @@ from bot.agent.events import ItemView, ToolCall, TurnDone, TurnEvent, TurnResult
 from bot.agent.replay import replay_history
 from bot.agent.turn import TurnRequest
 from bot.concierge import Concierge
+from store.items import CatalogItem
 from tests.app_fixtures import small_backend
 from tests.catalog_fixtures import demo_hybrid_ranker
 from tools.recommend import DISCUSSED_WEIGHT, history_weights
@@ -32,6 +33,16 @@ def ranker() -> HybridRanker:
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Concierge:
     return small_backend(tmp_path_factory.mktemp("discussed"), reply_mode="template")
+
+
+def stateless_turn(backend: Concierge, user: str, text: str, history: list[dict[str, str]]) -> TurnResult:
+    """One turn of a stateless client that sends the whole conversation (template replies)."""
+    events = backend.run_turn(user_id=user, text=text, history=history, reply_mode="template")
+    return next(e.result for e in events if isinstance(e, TurnDone))
+
+
+def first_with(backend: Concierge, genre: str) -> CatalogItem:
+    return next(i for i in backend.components.catalog.items() if genre in i.genres)
 
 
 def result_with(*calls: ToolCall) -> TurnResult:
@@ -127,19 +138,13 @@ def test_replayed_items_count_as_shown_only_when_the_next_assistant_message_name
 
 
 def test_a_stateless_conversation_recommends_from_what_its_assistant_named(backend: Concierge) -> None:
-    items = backend.components.catalog.items()
-    named = next(i for i in items if "Animation" in i.genres)
+    named = first_with(backend, "Animation")
     history = [
         {"role": "user", "content": "hi, I need something to watch tonight"},
         {"role": "assistant", "content": f"Have you seen {named.label}?"},
     ]
-    done = [e for e in backend.run_turn(user_id="stateless-named", text="any others?", history=history)]
-    result = next(e.result for e in done if isinstance(e, TurnDone))
-    plain = next(
-        e.result
-        for e in backend.run_turn(user_id="stateless-plain", text="any others?", history=history[:1])
-        if isinstance(e, TurnDone)
-    )
+    result = stateless_turn(backend, "stateless-named", "any others?", history)
+    plain = stateless_turn(backend, "stateless-plain", "any others?", history[:1])
     assert result.items and named.item_id not in {i.item_id for i in result.items}
     assert [i.item_id for i in result.items] != [i.item_id for i in plain.items]
 
@@ -178,15 +183,13 @@ def test_query_strength_ramps_between_its_bounds() -> None:
 
 
 def test_it_is_what_another_assistant_named_not_what_the_replay_picked(backend: Concierge) -> None:
-    items = backend.components.catalog.items()
-    named = next(i for i in items if "Horror" in i.genres)
+    named = first_with(backend, "Horror")
     history = [
         {"role": "user", "content": "Hi! I want a movie for tonight"},
         {"role": "assistant", "content": f"Have you seen {named.label}? It is a good scary one."},
         {"role": "user", "content": "Yes I have seen it, it was great"},
     ]
-    done = backend.run_turn(user_id="stateless-it", text="any other ideas?", history=history, reply_mode="template")
-    result = next(e.result for e in done if isinstance(e, TurnDone))
+    result = stateless_turn(backend, "stateless-it", "any other ideas?", history)
     assert result.items and named.item_id not in {i.item_id for i in result.items}
     cited = [i.reason for i in result.items if named.label in (i.reason or "")]
-    assert cited, [i.reason for i in result.items]  # "it" was liked: the picks say so, and nothing else was liked
+    assert cited, [i.reason for i in result.items]  # "it" was liked: the picks say so
