@@ -76,7 +76,7 @@ def test_discussed_items_weigh_less_than_likes_and_never_dislikes(backend: Conci
     backend.components.history.add_event("discussed-weights", disliked, "dislike")
     ctx.discussed = [seen, liked, disliked]
     ctx.stated_likes = [liked]
-    history, _, discussed = history_weights(ctx, None)
+    history, _, discussed = history_weights(ctx, None, backend.components.history.disliked_ids("discussed-weights"))
     assert history == {liked: 1.0, seen: DISCUSSED_WEIGHT}
     assert discussed == frozenset({seen})
 

@@ -141,8 +141,9 @@ def recommend_titles(
         raise ToolInputError(f"at most {MAX_PROPOSALS} titles, not {len(titles)}")
     chosen = resolve_facets(ctx.catalog, facets, min_values, max_values)
     ranker = recommender_of(ctx).ranker
-    history, stated, discussed = history_weights(ctx, likes)
-    keep = candidate_mask(ctx, history, chosen, genres, exclude_genres, year_from, year_to, exclude_ids)
+    disliked = ctx.history.disliked_ids(ctx.user_id)
+    history, stated, discussed = history_weights(ctx, likes, disliked)
+    keep = candidate_mask(ctx, history, chosen, genres, exclude_genres, year_from, year_to, exclude_ids, disliked)
     proposals, unresolved = resolve_proposals(ctx, titles)
     vector = query_vector(ctx, query)
     plain = ranker.rank(

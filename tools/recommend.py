@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Set
 from typing import Any
 
 import numpy as np
@@ -24,9 +25,12 @@ log = logging.getLogger(__name__)
 DISCUSSED_WEIGHT = 0.5
 
 
-def history_weights(ctx: ToolContext, likes: list[str] | None) -> tuple[dict[str, float], list[str], frozenset[str]]:
+def history_weights(
+    ctx: ToolContext, likes: list[str] | None, disliked: Set[str]
+) -> tuple[dict[str, float], list[str], frozenset[str]]:
     """Liked items with weights (history + likes stated in chat + the items discussed), the labels of the likes
-    stated in this call, and the items in it only as discussed (never cited as liked). Dislikes are never in it."""
+    stated in this call, and the items in it only as discussed (never cited as liked). `disliked` (the user's
+    dislikes, read once per call: `History.disliked_ids`) are never in it."""
     history = {item: weight / 5.0 for item, weight in ctx.history.liked(ctx.user_id).items()}
     stated: list[str] = []
     for item_id in ctx.stated_likes:
@@ -35,7 +39,6 @@ def history_weights(ctx: ToolContext, likes: list[str] | None) -> tuple[dict[str
         item = ctx.titles.resolve(ref)
         history[item.item_id] = 1.0
         stated.append(item.label)
-    disliked = ctx.history.disliked_ids(ctx.user_id) if ctx.discussed else set()
     discussed = frozenset(i for i in ctx.discussed if i not in history and i not in disliked)
     for item_id in discussed:
         history[item_id] = DISCUSSED_WEIGHT
@@ -65,9 +68,10 @@ def candidate_mask(
     year_from: int | None,
     year_to: int | None,
     exclude_ids: list[str] | None,
+    disliked: Set[str],
 ) -> np.ndarray:
     """The catalog rows a recommendation may return: the filters and facets, minus what the user has seen or liked,
-    and the series of what they disliked (no Toy Story 3 after "I hated Toy Story")."""
+    and the series of what they disliked (`disliked`; no Toy Story 3 after "I hated Toy Story")."""
     keep = ctx.catalog.mask(
         genres=genres,
         exclude_genres=exclude_genres,
@@ -76,8 +80,7 @@ def candidate_mask(
         exclude_ids=exclude_ids,
         **chosen.store_arguments(),
     )
-    disliked = ctx.titles.same_series(ctx.history.disliked_ids(ctx.user_id))
-    for item_id in ctx.history.seen_ids(ctx.user_id) | set(history) | set(disliked):
+    for item_id in ctx.history.seen_ids(ctx.user_id) | set(history) | set(ctx.titles.same_series(disliked)):
         position = ctx.catalog.position(item_id)
         if position is not None:
             keep[position] = False
@@ -116,8 +119,9 @@ def recommend(
     validate_filters(ctx, genres, exclude_genres, year_from, year_to, k)
     chosen = resolve_facets(ctx.catalog, facets, min_values, max_values)
     recommender = recommender_of(ctx)
-    history, stated, discussed = history_weights(ctx, likes)
-    keep = candidate_mask(ctx, history, chosen, genres, exclude_genres, year_from, year_to, exclude_ids)
+    disliked = ctx.history.disliked_ids(ctx.user_id)
+    history, stated, discussed = history_weights(ctx, likes, disliked)
+    keep = candidate_mask(ctx, history, chosen, genres, exclude_genres, year_from, year_to, exclude_ids, disliked)
     vector = query_vector(ctx, query)
     request = RankRequest(history, keep, k, vector, query, genres or [], words=ctx.words, discussed=discussed)
     items = recommender.ranker.rank(request)

@@ -62,7 +62,7 @@ def advance_state(
                 state.stated_likes.append(item)
             elif item and signal == "dislike" and item in state.discussed:
                 state.discussed.remove(item)
-            if item and signal == "seen":
+            elif item and signal == "seen":
                 note_discussed(state, [item])
         elif call.name in ABOUT_ITEM:
             item = resolve_id(str(call.arguments.get(ABOUT_ITEM[call.name], "")))

@@ -30,12 +30,6 @@ from tools.context import ToolContext
 MAX_REPLAYED = 6
 
 
-def earlier_user_texts(history: Sequence[Message]) -> list[str]:
-    """The user messages of a client's history, oldest first (the latest MAX_REPLAYED)."""
-    texts = [str(m.get("content") or "").strip() for m in history if m.get("role") == "user"]
-    return [t for t in texts if t][-MAX_REPLAYED:]
-
-
 def names_item(text: str, item: ItemView) -> bool:
     """Whether an assistant message names the item: its "Title (Year)", or a title of several words."""
     folded = text.casefold()
@@ -64,9 +58,8 @@ def replay_history(
     discussed."""
     state = request.state
     ctx: ToolContext = dataclasses.replace(request.ctx, replaying=True, llm=None)
-    replayed_texts = earlier_user_texts(history)
-    skipped = sum(1 for m in history if m.get("role") == "user" and str(m.get("content") or "").strip())
-    skipped -= len(replayed_texts)
+    user_turns = sum(1 for m in history if m.get("role") == "user" and str(m.get("content") or "").strip())
+    skipped = max(0, user_turns - MAX_REPLAYED)  # the user turns older than the replayed ones
     replayed_items: list[ItemView] = []  # the items the latest replayed turn showed
     for message in history:
         text = str(message.get("content") or "").strip()

@@ -110,10 +110,11 @@ class TitleSpotter:
         words = [t.raw for t in tokens[start:end] if t.raw[:1].isalpha()]
         return (not sentence_start) and bool(words) and words[0][:1].isupper()
 
-    def _title_cased(self, tokens: list[Token], start: int, end: int) -> bool:
-        """Every word but the stop words starts with a capital ("Anything Else", "The Others")."""
+    def _written_as_title(self, tokens: list[Token], start: int, end: int) -> bool:
+        """Capitalised away from a sentence start, every word but the stop words too ("Anything Else", not
+        "Anything else would you recommend?")."""
         words = [t for t in tokens[start:end] if t.raw[:1].isalpha() and t.norm not in self.lexicon.stopwords]
-        return all(t.raw[:1].isupper() for t in words)
+        return self._capitalised(tokens, start, end) and all(t.raw[:1].isupper() for t in words)
 
     def _quoted(self, text: str, tokens: list[Token], start: int, end: int) -> bool:
         before = text[max(0, tokens[start].start - 1) : tokens[start].start]
@@ -141,11 +142,10 @@ class TitleSpotter:
             return True
         if self._request_phrase(tokens, start, end):  # "Anything else would you recommend?"
             return False
-        if self._plain(words):  # "Anything else would you recommend?" names no film
-            return self._capitalised(tokens, start, end) and self._title_cased(tokens, start, end)
+        if self._plain(words):
+            return self._written_as_title(tokens, start, end)
         if len(words) == 1 or all(w in self.lexicon.stopwords or w in _ARTICLES for w in words[:-1]):
-            capitalised = self._capitalised(tokens, start, end) and self._title_cased(tokens, start, end)
-            return capitalised or self._cued(tokens, start, end)
+            return self._written_as_title(tokens, start, end) or self._cued(tokens, start, end)
         return True
 
     def spot(self, text: str, tokens: list[Token]) -> list[TitleHit]:
