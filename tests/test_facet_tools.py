@@ -119,3 +119,15 @@ def test_facet_filters_are_described_in_the_turns_language(code: str, expected: 
     both = FacetFilter(values={"brand": ["Acme", "Zeta"]}, ranges={"price": (5.0, 20.0)})
     assert both.describe(SHOP_PROFILE, words) == expected[:2]
     assert FacetFilter(ranges={"price": (None, 20.0)}).describe(SHOP_PROFILE, words) == expected[2:]
+
+
+def test_similar_items_within_filters_cite_only_what_the_anchor_shares(books: ToolContext) -> None:
+    """A pick "like The Hobbit but a horror" is a horror book, and its reason names the anchor and no category the
+    anchor does not have (a Horror pick is not "Like The Hobbit · Horror")."""
+    result = similar_items(books, "The Hobbit", genres=["Horror"], year_from=1975)
+    assert result.items and all("Horror" in s.item.genres and (s.item.year or 0) >= 1975 for s in result.items)
+    for scored in result.items:
+        assert scored.reason == "Like The Hobbit (1937)", scored.reason
+    fantasy = similar_items(books, "The Hobbit", exclude_genres=["Horror"], year_to=1960)
+    assert fantasy.items and all((s.item.year or 0) <= 1960 for s in fantasy.items)
+    assert all(s.reason == "Like The Hobbit (1937) · Fantasy" for s in fantasy.items if "Fantasy" in s.item.genres)

@@ -42,7 +42,9 @@ def variables(template: str) -> list[dict[str, object]]:
         "recommend": [{"items": [], "likes": [], "constraints": ""}, {"items": items, "likes": ["Heat (1995)"],
                       "constraints": "Crime"}],
         "search": [{"items": [], "constraints": ""}, {"items": items, "constraints": "Crime"}],
-        "similar": [{"items": [], "anchor": ""}, {"items": items, "anchor": "Heat (1995)"}],
+        "similar": [{"items": [], "anchor": "", "constraints": ""}, {"items": items, "anchor": "Heat (1995)",
+                    "constraints": "Crime"}, {"items": items, "anchor": "", "constraints": ""}],
+        "smalltalk": [{"acknowledged": False}, {"acknowledged": True}],
         "feedback": [{"feedback": [{"signal": s, "label": "Heat (1995)"} for s in ("like", "dislike", "seen")],
                       "items": items}],
         "item_question": [{"item": None, "question": "plot", "people": [], "suggestions": []}] + [

@@ -81,8 +81,9 @@ def test_follow_ups_of_a_similar_turn_still_refine(similar_minded: Router) -> No
     assert plain == [
         PlannedCall(ToolName.RECOMMEND, {"likes": ["b9", "b10", "b11"], "exclude_ids": ["b9", "b10", "b11"]})
     ]
-    older = routed("books", "something older", after_similar()).calls[0].arguments
-    assert older["likes"] == ["The Hobbit (1937)"] and older["year_to"] == 1953
+    older = routed("books", "something older", after_similar()).calls[0]
+    assert older.tool == ToolName.SIMILAR_ITEMS, older
+    assert older.arguments["item"] == "The Hobbit (1937)" and older.arguments["year_to"] == 1953
     assert similar_minded.route("something similar", after_similar()).calls[0].arguments["likes"] == [
         "b9",
         "b10",
@@ -115,5 +116,7 @@ def test_similar_reply_names_the_liked_items_of_a_recommend_call() -> None:
 def test_similar_reply_never_renders_an_empty_anchor(arguments: dict[str, list[str]]) -> None:
     reply = _reply(ToolOutcome(ToolName.RECOMMEND, arguments, ToolResult(summary="3 items"), None, 1.0))
     assert reply == "Here are 3 similar books."
-    one = Prompts().template_reply("similar", profile=shipped_profile("books"), items=SHOWN[:1], anchor="")
+    one = Prompts().template_reply(
+        "similar", profile=shipped_profile("books"), items=SHOWN[:1], anchor="", constraints=""
+    )
     assert one == "Here is 1 similar book."

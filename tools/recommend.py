@@ -135,29 +135,48 @@ def similar_items(
     ctx: ToolContext,
     item: str,
     k: int = 10,
+    genres: list[str] | None = None,
+    exclude_genres: list[str] | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    exclude_ids: list[str] | None = None,
     facets: dict[str, list[str]] | None = None,
     min_values: dict[str, float] | None = None,
     max_values: dict[str, float] | None = None,
 ) -> ToolResult:
-    """Items most like one item: people who liked it also liked (EASE) plus similar plot and themes.
+    """Items most like one item: people who liked it also liked (EASE) plus similar plot and themes, optionally
+    within filters ("like Heat but funnier, after 2000": genres ["Comedy"], year_from 2000).
 
     Args:
         item: The item's id or title (typos are fine), e.g. "Toy Story".
         k: How many items to return (1-50).
+        genres: Keep items having at least one of these genres.
+        exclude_genres: Drop items having any of these genres.
+        year_from: Keep items released in or after this year.
+        year_to: Keep items released in or before this year.
+        exclude_ids: Item ids not to return (e.g. shown already).
         facets: Keep items with one of these values of a catalog facet, by field, e.g. {"authors": ["Stephen King"]}.
         min_values: Lower bounds of numeric facets, by field, e.g. {"price": 10}.
         max_values: Upper bounds of numeric facets, by field, e.g. {"price": 20} for "under 20".
     """
-    validate_filters(ctx, None, None, None, None, k)
+    validate_filters(ctx, genres, exclude_genres, year_from, year_to, k)
     chosen = resolve_facets(ctx.catalog, facets, min_values, max_values)
     anchor = ctx.titles.resolve(item)
     ranker = recommender_of(ctx).ranker
-    keep = ctx.catalog.mask(exclude_ids=[anchor.item_id], **chosen.store_arguments())
-    request = RankRequest({anchor.item_id: 1.0}, keep, k, None, None, list(anchor.genres))
+    keep = ctx.catalog.mask(
+        genres=genres,
+        exclude_genres=exclude_genres,
+        year_from=year_from,
+        year_to=year_to,
+        exclude_ids=[anchor.item_id, *(exclude_ids or [])],
+        **chosen.store_arguments(),
+    )
+    request = RankRequest({anchor.item_id: 1.0}, keep, k, None, None, list(genres or anchor.genres))
     items = ranker.rank(request)
     words = ctx.locale
     for scored in items:
-        shared = [g for g in scored.item.genres if g in anchor.genres][:3] or list(scored.item.genres[:2])
+        # only what the pick really shares with the anchor (a filter's genre is in the reply, not in the reason)
+        shared = [g for g in scored.item.genres if g in anchor.genres][:3]
         shared = shared or list(scored.provenance.get(SHARED_FACETS) or [])[:2]  # a catalog without genres
         head = words.phrase("like_anchor", title=anchor.label)
         scored.reason = " · ".join([head, category_list(words, shared)] if shared else [head])

@@ -9,6 +9,7 @@ from bot.agent.events import ItemView
 from tools.names import Intent
 
 TOP_ITEM = "$top"  # placeholder argument: the first item of the latest earlier call that returned items
+ACKNOWLEDGED = "acknowledged"  # a small-talk slot: the message thanks or says goodbye ("thanks, bye!")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.agent.decision import Decision
+from bot.agent.decision import ACKNOWLEDGED, Decision
 from bot.agent.events import ItemView
 from bot.agent.toolbox import ToolOutcome
 from prompts import Prompts
@@ -104,12 +104,17 @@ def _similar(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     """Like one item (similar_items) or like several ("more like those": recommend with the shown items as likes)."""
     call = facts.last_call(ToolName.SIMILAR_ITEMS, ToolName.RECOMMEND)
     refs: list[Any] = []
+    constraints = ""
     if call is not None:
         similar = call.name == ToolName.SIMILAR_ITEMS
         refs = [call.arguments.get("item")] if similar else list(call.arguments.get("likes") or [])
+        facet_filters = (call.result.data.get(FACET_FILTERS) or []) if call.result else []
+        constraints = constraints_text(call.arguments, facet_filters, facts.words)
     labels = [label for label in (facts.label(str(ref or "")) for ref in refs) if label]
     anchor = facts.words.join(labels)
-    return prompts.template_reply(intent, profile=facts.profile, items=facts.items, anchor=anchor)
+    return prompts.template_reply(
+        intent, profile=facts.profile, items=facts.items, anchor=anchor, constraints=constraints
+    )
 
 
 def _item_question(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
@@ -177,6 +182,12 @@ def _fixed(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     return prompts.template_reply(intent, profile=facts.profile)
 
 
+def _smalltalk(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    """Small talk: a greeting, or, to thanks and goodbyes ("thanks, bye!"), a reply to them."""
+    acknowledged = bool(facts.decision.slots.get(ACKNOWLEDGED))
+    return prompts.template_reply(intent, profile=facts.profile, acknowledged=acknowledged)
+
+
 def _no_result(prompts: Prompts, facts: ReplyFacts) -> str:
     """An intent whose tool gave nothing to say: the items, if any, else help."""
     if facts.items:
@@ -195,7 +206,7 @@ RENDERERS: dict[Intent, Renderer] = {
     Intent.MARKETING_COPY: _marketing_copy,
     Intent.AUDIENCE: _audience,
     Intent.HELP: _fixed,
-    Intent.SMALLTALK: _fixed,
+    Intent.SMALLTALK: _smalltalk,
     Intent.OUT_OF_SCOPE: _fixed,
 }
 

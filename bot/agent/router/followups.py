@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.agent.decision import DialogueState, PlannedCall
+from bot.agent.decision import Decision, DialogueState, PlannedCall
 from bot.agent.events import ItemView
 from bot.agent.router.slots import Slots
-from tools.names import ToolName
+from tools.names import Intent, ToolName
 from tools.registry import ToolRegistry
 
 RULE_CONFIDENCE = 0.9  # the confidence of a decision a rule made (not the intent model)
@@ -62,9 +62,23 @@ def like_shown(state: DialogueState, slots: Slots) -> dict[str, Any] | None:
     likes = list(state.stated_likes) or [i.item_id for i in state.last_items if i.item_id not in state.withdrawn][:3]
     if not likes:
         return None
-    arguments: dict[str, Any] = {"likes": likes, "exclude_ids": list(state.shown_ids), "genres": slots.genres}
+    return {"likes": likes, "exclude_ids": list(state.shown_ids), **filter_arguments(slots)}
+
+
+def filter_arguments(slots: Slots) -> dict[str, Any]:
+    """This message's own filters as list-call arguments ("like Heat but funnier, after 2000": Comedy, from 2000)."""
+    genres = _add_all(slots.genres, slots.comparative_genres)
+    arguments: dict[str, Any] = {"genres": [g for g in genres if g not in slots.exclude_genres]}
     arguments.update(exclude_genres=slots.exclude_genres, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
     return {**arguments, **slots.facet_arguments()}
+
+
+def like_call(tools: ToolRegistry, item: str, slots: Slots) -> Decision:
+    """Items like one item ("something like Heat but funnier, after 2000"), within this message's filters."""
+    call = PlannedCall(
+        ToolName.SIMILAR_ITEMS, tools.clean_arguments(ToolName.SIMILAR_ITEMS, {"item": item, **filter_arguments(slots)})
+    )
+    return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [call])
 
 
 def shift_years(arguments: dict[str, Any], items: list[ItemView], *, older: bool) -> dict[str, Any]:
@@ -89,14 +103,6 @@ def relative_years(slots: Slots, years: list[int]) -> dict[str, int]:
     if slots.has("newer"):
         return {"year_from": max(years) + 1}
     return {}
-
-
-def as_list_call(last: PlannedCall) -> PlannedCall:
-    """The previous list call as a call that takes filters (similar_items becomes recommend with likes)."""
-    if last.tool == ToolName.SIMILAR_ITEMS:
-        item = last.arguments.get("item")
-        return PlannedCall(ToolName.RECOMMEND, {"likes": [item] if item else []})
-    return last
 
 
 def clamp_years(arguments: dict[str, Any], bounds: tuple[int, int]) -> dict[str, Any]:
@@ -126,7 +132,7 @@ def rerun(
     lists = [c for c in state.last_calls if tools.is_refinable(c.tool)]
     if not lists:
         return None
-    last = as_list_call(lists[-1])
+    last = lists[-1]  # similar_items takes the filters too: "like Heat", then "after 2000" stays like Heat
     arguments = merge(last.arguments, slots)
     has_years = slots.year_from is not None or slots.year_to is not None
     if (older or newer) and not has_years:

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.agent.decision import TOP_ITEM, Decision, DialogueState, PlannedCall
+from bot.agent.decision import ACKNOWLEDGED, TOP_ITEM, Decision, DialogueState, PlannedCall
 from bot.agent.router.catalog_words import CatalogWords
 from bot.agent.router.chat_turns import asks_about_named, asks_open, is_acknowledgement, states_taste
 from bot.agent.router.facet_slots import FacetSpotter, people_question_cues
 from bot.agent.router.feedback_turns import feedback_decision
-from bot.agent.router.followups import RULE_CONFIDENCE, like_shown, referenced_item, relative_years, rerun
+from bot.agent.router.followups import RULE_CONFIDENCE, like_call, like_shown, referenced_item, relative_years, rerun
 from bot.agent.router.intents import IntentClassifier
 from bot.agent.router.phrases import LEXICON_DIR, REQUEST_PHRASES, Lexicon, Token, clean, tokenize
 from bot.agent.router.slots import Slots, described_search, description, extract, free_text, residual
@@ -32,6 +32,10 @@ from tools.registry import ToolRegistry, default_tools
 MIN_INTENT_SCORE = 0.3
 FOREIGN_SHARE = 0.5
 DEFAULT_PROFILE = "film"  # the profile of a router built from items alone (the demo's)
+
+
+# the intent of a re-run list call: the one its first call had ("like Heat", then "after 2000" is still "like Heat")
+FOLLOWUP_INTENTS = {ToolName.SEARCH_CATALOG: Intent.SEARCH, ToolName.SIMILAR_ITEMS: Intent.SIMILAR}
 
 
 class Router:
@@ -121,7 +125,7 @@ class Router:
             call = self._call(ToolName.SEARCH_CATALOG, {"query": title_of(named), "k": slots.k})
             return Decision(Intent.SEARCH, RULE_CONFIDENCE, [call])
         if is_acknowledgement(cleaned, slots, hits):  # "sounds good, I'll check them out": chat, no list re-run
-            return Decision(Intent.SMALLTALK, RULE_CONFIDENCE)
+            return Decision(Intent.SMALLTALK, RULE_CONFIDENCE, slots={ACKNOWLEDGED: True})
         top = max(scores, key=lambda k: scores[k])
         if top in ("smalltalk", "out_of_scope", "feedback", "help") and any(slots.has(c) for c in REQUEST_PHRASES):
             # "I have not seen that one. Any other ideas?": the request, not the chat around it
@@ -227,8 +231,7 @@ class Router:
         cue_ends = {m.end for m in slots.cues.get("similar", [])}
         named = [h for h in hits if h.start in cue_ends or h.start - 1 in cue_ends]
         if named:
-            arguments: dict[str, Any] = {"item": title_of(named[0]), "k": slots.k, **slots.facet_arguments()}
-            return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.SIMILAR_ITEMS, arguments)])
+            return like_call(self.tools, title_of(named[0]), slots)
         if not cue_ends and top != "similar":
             return None
         plural = slots.has("plural_ref")
@@ -240,18 +243,14 @@ class Router:
         if ref is None and len(state.last_items) == 1 and listed and not plural:
             ref = listed[0]
         if ref is not None:
-            return Decision(
-                Intent.SIMILAR, RULE_CONFIDENCE, [PlannedCall(ToolName.SIMILAR_ITEMS, {"item": ref.item_id})]
-            )
+            return like_call(self.tools, ref.item_id, slots)
         more_like = like_shown(state, slots) if plural or (top == "similar" and state.last_items and not hits) else None
         if more_like is not None:
             return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.RECOMMEND, more_like)])
         if top == "similar" or hits:
             target = target_of(self.spotter, cleaned, tokens, slots, hits, state)
             if target is not None:
-                return Decision(
-                    Intent.SIMILAR, RULE_CONFIDENCE, [PlannedCall(ToolName.SIMILAR_ITEMS, {"item": target})]
-                )
+                return like_call(self.tools, target, slots)
         return None
 
     def _followup(self, slots: Slots, hits: list[TitleHit], state: DialogueState) -> Decision | None:
@@ -273,8 +272,7 @@ class Router:
         )
         if call is None:
             return None
-        intent = Intent.SEARCH if call.tool == ToolName.SEARCH_CATALOG else Intent.RECOMMEND
-        return Decision(intent, RULE_CONFIDENCE, [call])
+        return Decision(FOLLOWUP_INTENTS.get(ToolName(call.tool), Intent.RECOMMEND), RULE_CONFIDENCE, [call])
 
     def _list(self, top: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], confidence: float) -> Decision:
         skip = {i for h in hits for i in range(h.start, h.end)}
