@@ -13,6 +13,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.agent.router.bracketed_titles import YearTitles, bracket_years, parts_of_bracketed
 from bot.agent.router.phrases import REQUEST_PHRASES, Lexicon, Token, phrase_key
 from store.items import CatalogItem
 
@@ -100,6 +101,7 @@ class TitleSpotter:
         self._by_year = by_year
         self._choices = [" ".join(k) for k in table]
         self._items = list(table.values())
+        self._years = YearTitles(items)
 
     def _plain(self, words: Sequence[str]) -> bool:
         vocab = self.lexicon.vocabulary
@@ -165,7 +167,23 @@ class TitleSpotter:
                     break
             else:
                 w += 1
-        return hits
+        return self._bracketed(text, tokens, hits)
+
+    def _bracketed(self, text: str, tokens: list[Token], hits: list[TitleHit]) -> list[TitleHit]:
+        """The hits with each "Title (year)" resolved among that year's titles (see bracketed_titles)."""
+        for paren, year in bracket_years(tokens):
+            last = max((h for h in hits if h.end <= paren), key=lambda h: h.end, default=None)
+            if last is not None and last.end == paren and _of_year(last, year):
+                continue  # "Heat (1995)": that year's film already
+            found = self._years.resolve(tokens, paren, year)
+            if found is not None:
+                raw = text[tokens[found.start].start : tokens[found.end - 1].end]
+                hits = [h for h in hits if h.end <= found.start or h.start >= found.end]
+                hits.append(TitleHit(found.start, found.end, found.item, raw, found.score))
+            else:  # "Spider-Man: Homecoming (2017)" is not Spider-Man (2002)
+                parts = parts_of_bracketed(tokens, hits, paren)
+                hits = [h for h in hits if h not in parts or _of_year(h, year)]
+        return sorted(hits, key=lambda h: h.start)
 
     def _with_year(self, key: tuple[str, ...], item: CatalogItem, following: list[str]) -> CatalogItem:
         """ "Father of the Bride (1950)": a year right after the title picks that year's item."""
@@ -207,6 +225,11 @@ class TitleSpotter:
         if any(w not in self.lexicon.vocabulary and w not in self.lexicon.stopwords for w in words):
             return TitleHit(start, end, None, text[tokens[start].start : tokens[end - 1].end], 0.0)
         return None
+
+
+def _of_year(hit: TitleHit | None, year: int) -> bool:
+    """The hit is an item of that year, or of a year next to it (release years differ by one between sources)."""
+    return hit is not None and hit.item is not None and abs((hit.item.year or 0) - year) <= 1
 
 
 def titled_tokens(tokens: Sequence[Token], hits: Sequence[TitleHit]) -> frozenset[int]:
