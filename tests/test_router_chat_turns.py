@@ -163,3 +163,26 @@ def test_a_taste_after_one_listed_item_is_no_similarity_request(router: Router) 
     assert decision.calls and decision.calls[-1].arguments.get("genres") == ["Horror"], decision
     like_x = router.route("I like movies like Heat", DialogueState())  # the second "like" still is one
     assert [c.tool for c in like_x.calls][-1] in (ToolName.SIMILAR_ITEMS, ToolName.RECOMMEND), like_x
+
+
+@pytest.fixture(scope="module")
+def unsure() -> Router:
+    """A router whose intent model places nothing (every score below the threshold, "feedback" first, as MiniLM
+    scores "Yeah, me too."), so the rules alone decide between chat and out of scope."""
+    router = Router(HashingEmbedder(), None, items=tiny_catalog())
+    low = {intent.value: 0.1 for intent in Intent} | {"feedback": 0.25}
+    router._scores = lambda cleaned, slots: dict(low)  # type: ignore[method-assign]
+    return router
+
+
+@pytest.mark.parametrize(
+    "text", ["Yeah, me too.", "No not yet!", "I agree. Some do not need a sequel.", "Yes he was.", "nope"]
+)
+def test_a_reply_nobody_can_place_is_chat_not_out_of_scope(unsure: Router, text: str) -> None:
+    decision = unsure.route(text, listed_state())
+    assert (decision.intent, decision.calls) == (Intent.SMALLTALK, []), decision
+
+
+@pytest.mark.parametrize("text", ["what time is it in Tokyo", "I was wondering about the stock market"])
+def test_what_nobody_can_place_without_a_reply_opener_stays_out_of_scope(unsure: Router, text: str) -> None:
+    assert unsure.route(text, listed_state()).intent == Intent.OUT_OF_SCOPE

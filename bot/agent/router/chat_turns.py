@@ -41,6 +41,12 @@ def is_acknowledgement(text: str, slots: Slots, hits: list[TitleHit]) -> bool:
     return not (slots.feedback or slots.has_filters or "?" in text or asking)
 
 
+def opens_as_reply(slots: Slots) -> bool:
+    """The message opens with an answer particle ("Yeah, me too.", "No, i haven't but i want to!"): a reply in the
+    conversation, whatever the rest is about."""
+    return any(m.start == 0 for m in slots.cues.get("reply_opener", []))
+
+
 def asks_about_named(slots: Slots, hits: list[TitleHit]) -> bool:
     """ "Have you seen X?" / "ever heard of X?": a question about the titles named, without feedback on them."""
     return bool(hits) and slots.has("asked_opinion") and not slots.feedback

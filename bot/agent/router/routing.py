@@ -13,7 +13,13 @@ from typing import Any
 
 from bot.agent.decision import ACKNOWLEDGED, TOP_ITEM, Decision, DialogueState, PlannedCall
 from bot.agent.router.catalog_words import CatalogWords
-from bot.agent.router.chat_turns import asks_about_named, asks_open, is_acknowledgement, states_taste
+from bot.agent.router.chat_turns import (
+    asks_about_named,
+    asks_open,
+    is_acknowledgement,
+    opens_as_reply,
+    states_taste,
+)
 from bot.agent.router.facet_slots import FacetSpotter, people_question_cues
 from bot.agent.router.feedback_turns import feedback_decision
 from bot.agent.router.followups import RULE_CONFIDENCE, like_call, like_shown, referenced_item, relative_years, rerun
@@ -173,10 +179,9 @@ class Router:
                 return decision
         if described:
             hits.clear()
-        if scores[top] < MIN_INTENT_SCORE and not slots.has_filters:
-            return Decision(
-                Intent.SMALLTALK if top in ("smalltalk", "help") else Intent.OUT_OF_SCOPE, max(0.0, scores[top])
-            )
+        if scores[top] < MIN_INTENT_SCORE and not slots.has_filters:  # nothing placed: chat, or outside the catalog
+            chat = top in ("smalltalk", "help") or opens_as_reply(slots)
+            return Decision(Intent.SMALLTALK if chat else Intent.OUT_OF_SCOPE, max(0.0, scores[top]))
         if top in ("recommend", "search") or ((slots.genres or slots.has_facets) and top != "out_of_scope"):
             return self._list(top, tokens, slots, hits, min(1.0, max(scores[top], 0.5)))
         confidence = max(0.0, min(1.0, scores[top]))
