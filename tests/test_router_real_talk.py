@@ -89,3 +89,32 @@ def test_greetings_and_fillers_are_no_query(router: Router, text: str) -> None:
 def test_a_request_for_more_inside_chat_gets_picks(router: Router, text: str) -> None:
     for state in (DialogueState(), listed_state()):
         assert [c.tool for c in router.route(text, state).calls][-1:] == [ToolName.RECOMMEND], (text, state)
+
+
+@pytest.mark.parametrize(
+    "text", ["I like to watch comedy, action , and a little drama! What about you ?", "I love dramas, how about you?"]
+)
+def test_how_about_you_describes_nothing(router: Router, text: str) -> None:
+    calls = router.route(text, DialogueState()).calls
+    assert calls and calls[0].tool == ToolName.RECOMMEND, calls
+    assert "about you" not in str(calls[0].arguments), calls
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [("I didnt like Heat", "dislike"), ("I dont like Toy Story", "dislike"), ("I cant stand The Godfather", "dislike")],
+)
+def test_feedback_typed_without_apostrophes(router: Router, text: str, signal: str) -> None:
+    feedback = [a for a in arguments(router, text) if "signal" in a]
+    assert [a["signal"] for a in feedback] == [signal], feedback
+
+
+def test_havent_seen_without_apostrophe_records_nothing(router: Router) -> None:
+    decision = router.route("I havent seen that one. What is it about?", listed_state())
+    assert ToolName.RECORD_FEEDBACK not in [c.tool for c in decision.calls], decision.calls
+
+
+def test_cant_do_a_genre_excludes_it(router: Router) -> None:
+    calls = arguments(router, "Oh no! I cant do scary movies!")
+    assert calls and calls[0].get("exclude_genres") == ["Horror"] and not calls[0].get("genres"), calls
+    assert "cant" not in str(calls[0].get("query", "")).lower(), calls

@@ -291,7 +291,7 @@ class Router:
             **slots.facet_arguments(),
             **relative_years(slots, [h.item.year for h in hits if h.item is not None and h.item.year]),
         }
-        described = description(tokens, slots)
+        described = description(tokens, slots, self.lexicon.stopwords)
         if described or (top == "search" and query):
             arguments.update(query=described or query, min_rating=slots.min_rating)
             return Decision(Intent.SEARCH, confidence, [self._call(ToolName.SEARCH_CATALOG, arguments)])

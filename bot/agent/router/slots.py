@@ -261,13 +261,15 @@ def described_search(slots: Slots, title_starts: list[int]) -> bool:
     return bool(asks) and all(start >= cue.start for start in title_starts)
 
 
-def description(tokens: list[Token], slots: Slots) -> str | None:
-    """What a search describes: the words from the first search cue ("about", "set on") to the sentence end."""
+def description(tokens: list[Token], slots: Slots, stopwords: frozenset[str]) -> str | None:
+    """What a search describes: the words from the first search cue ("about", "set on") to the sentence end; None
+    when only stop words follow the cue ("how about you?" describes nothing)."""
     cue = slots.first("search_cue")
     if cue is None:
         return None
     end = cue.end
     while end < len(tokens) and tokens[end].norm not in ".!?;":
         end += 1
-    words = [t.raw for t in tokens[cue.start : end] if not t.is_break]
-    return " ".join(words) if end > cue.end else None
+    if all(t.is_break or t.norm in stopwords for t in tokens[cue.end : end]):
+        return None
+    return " ".join(t.raw for t in tokens[cue.start : end] if not t.is_break)
