@@ -186,3 +186,24 @@ def test_a_reply_nobody_can_place_is_chat_not_out_of_scope(unsure: Router, text:
 @pytest.mark.parametrize("text", ["what time is it in Tokyo", "I was wondering about the stock market"])
 def test_what_nobody_can_place_without_a_reply_opener_stays_out_of_scope(unsure: Router, text: str) -> None:
     assert unsure.route(text, listed_state()).intent == Intent.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "question"),
+    [
+        ("What are those about?", ["6", "858", "4896"], "plot"),
+        ("Are those both kid movies?", ["6", "858"], "genre"),
+        ("are these any good?", ["6", "858", "4896"], "rating"),
+    ],
+)
+def test_a_question_about_those_asks_about_each_shown_item(
+    router: Router, text: str, asked: list[str], question: str
+) -> None:
+    decision = router.route(text, listed_state())
+    assert [(c.tool, c.arguments) for c in decision.calls] == [(ToolName.ITEM_DETAILS, {"item": i}) for i in asked]
+    assert (decision.intent, decision.question) == (Intent.ITEM_QUESTION, question)
+
+
+@pytest.mark.parametrize("text", ["any more like those?", "what about those from the 90s?", "What is Heat about?"])
+def test_a_list_request_about_those_is_no_question_about_each(router: Router, text: str) -> None:
+    assert ToolName.ITEM_DETAILS not in tools_of(router, text) or len(tools_of(router, text)) == 1, text

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.agent.decision import Decision, DialogueState, PlannedCall
+from bot.agent.decision import TOP_ITEM, Decision, DialogueState, PlannedCall
 from bot.agent.events import ItemView
-from bot.agent.router.routing import TOP_ITEM, Router
+from bot.agent.router.routing import Router
 from store.embedder import HashingEmbedder
 from tests.router_fakes import tiny_catalog
 from tools.names import Intent

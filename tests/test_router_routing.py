@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.agent.decision import DialogueState, PlannedCall
-from bot.agent.router.routing import TOP_ITEM, Router
+from bot.agent.decision import TOP_ITEM, DialogueState, PlannedCall
+from bot.agent.router.routing import Router
 from bot.agent.router.title_spotter import TitleSpotter
 from store.embedder import HashingEmbedder
 from tests.router_fakes import details_state, listed_state, tiny_catalog

@@ -52,6 +52,10 @@ class ReplyText:
     trace: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _items_count(outcome: ToolOutcome) -> int:
+    return len(outcome.result.items) if outcome.result is not None else 0
+
+
 class ReplyWriter:
     """Builds the shown items and the reply text of a turn."""
 
@@ -85,25 +89,28 @@ class ReplyWriter:
         self, outcomes: Sequence[ToolOutcome], max_items: int, profile: CatalogProfile | None = None
     ) -> list[ItemView]:
         """The items of the last call that returned items: the candidate set shown to the user, with the display
-        fields (image, link, price) the catalog's profile names."""
-        for outcome in reversed(outcomes):
-            if outcome.result is None or not outcome.result.items:
+        fields (image, link, price) the catalog's profile names. One-item answers of the same tool in a row ("What
+        are those about?": item_details of each item shown) are shown together."""
+        listing = [o for o in outcomes if o.result is not None and o.result.items and self.registry.shows_items(o.name)]
+        if not listing:
+            return []
+        run = listing[-1:]
+        for earlier in reversed(listing[:-1] if _items_count(run[0]) == 1 else []):
+            if earlier.name != run[0].name or _items_count(earlier) != 1:
+                break
+            run.insert(0, earlier)
+        seen: set[str] = set()
+        views: list[ItemView] = []
+        for scored in (s for o in run if o.result is not None for s in o.result.items):
+            item = scored.item
+            if item.item_id in seen:
                 continue
-            if not self.registry.shows_items(outcome.name):
-                continue
-            seen: set[str] = set()
-            views: list[ItemView] = []
-            for scored in outcome.result.items:
-                item = scored.item
-                if item.item_id in seen:
-                    continue
-                seen.add(item.item_id)
-                display = display_fields_of(item, profile) if profile is not None else DisplayFields()
-                views.append(
-                    ItemView(item.item_id, item.title, item.year, item.genres, scored.reason, scored.score, display)
-                )
-            return views[:max_items]
-        return []
+            seen.add(item.item_id)
+            display = display_fields_of(item, profile) if profile is not None else DisplayFields()
+            views.append(
+                ItemView(item.item_id, item.title, item.year, item.genres, scored.reason, scored.score, display)
+            )
+        return views[:max_items]
 
     # ---- text --------------------------------------------------------------------------------
     def write(

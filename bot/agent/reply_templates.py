@@ -16,6 +16,7 @@ from bot.agent.toolbox import ToolOutcome
 from prompts import Prompts
 from prompts.locale import Locale, source_locale
 from store.catalog_profile import CatalogProfile
+from store.items import CatalogItem
 from tools.context import ToolContext
 from tools.facets import FACET_FILTERS
 from tools.localized import category_list, localized_profile
@@ -118,16 +119,23 @@ def _similar(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
 
 
 def _item_question(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
-    detail = next(
-        (o for o in reversed(facts.ok) if o.name == ToolName.ITEM_DETAILS and o.result and o.result.items), None
-    )
-    item = detail.result.items[0].item if detail is not None and detail.result is not None else None
+    """The answer about each item asked about ("What are those about?" asks about every item shown), in order."""
+    details = [o for o in facts.ok if o.name == ToolName.ITEM_DETAILS and o.result and o.result.items]
+    asked: dict[str, CatalogItem | None] = {}
+    for outcome in details:
+        item = outcome.result.items[0].item if outcome.result is not None else None
+        asked.setdefault(item.item_id if item is not None else "", item)
     people_facet = facts.profile.people_facet()
-    people = list(people_facet.values_of(item)) if item is not None and people_facet is not None else []
     question = facts.decision.question or "plot"
-    return prompts.template_reply(
-        intent, profile=facts.profile, item=item, question=question, people=people, suggestions=[]
-    )
+    answers = []
+    for item in list(asked.values()) or [None]:
+        people = list(people_facet.values_of(item)) if item is not None and people_facet is not None else []
+        answers.append(
+            prompts.template_reply(
+                intent, profile=facts.profile, item=item, question=question, people=people, suggestions=[]
+            )
+        )
+    return "\n\n".join(answers)
 
 
 def _profile(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:

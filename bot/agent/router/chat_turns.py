@@ -9,17 +9,23 @@ lexicon/cues.yaml, the rules here decide what they mean next to the other slots.
 - Several cues in one message give each title its own signal ("I loved Heat but hated Toy Story").
 - "I like action movies" states a taste to be answered with picks, not a question about the profile.
 - "I'm open to anything" asks for picks without constraints.
+- "What are those about?", "Are those both kid movies?" ask about each item shown (two for "both").
 """
 
 from __future__ import annotations
 
 import re
 
+from bot.agent.decision import Decision, DialogueState, PlannedCall
+from bot.agent.events import ItemView
 from bot.agent.router.phrases import Match, Token
 from bot.agent.router.slots import Slots
 from bot.agent.router.title_spotter import TitleHit
+from tools.names import Intent, ToolName
 
 LIKE, DISLIKE, SEEN = "like", "dislike", "seen"
+MAX_ASKED_ITEMS = 3  # shown items one question about "those" asks about
+_LIST_REQUESTS = ("similar", "more", "next_request", "open_request", "older", "newer", "explain")
 _SENTENCE_END = re.compile(r"[.!?]")
 
 
@@ -45,6 +51,43 @@ def opens_as_reply(slots: Slots) -> bool:
     """The message opens with an answer particle ("Yeah, me too.", "No, i haven't but i want to!"): a reply in the
     conversation, whatever the rest is about."""
     return any(m.start == 0 for m in slots.cues.get("reply_opener", []))
+
+
+def asked_about_shown(
+    text: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState
+) -> list[ItemView]:
+    """The shown items a question about "those" asks about ("What are those about?": each one; "Are those both kid
+    movies?": the first two, a genre question); none when the message names titles, asks for a list ("any more
+    like those?") or sets filters ("what about those from the 90s?")."""
+    shown = [i for i in state.last_items if i.item_id not in state.withdrawn]
+    if "?" not in text or hits or not shown or not slots.has("plural_ref") or shown_question(slots) is None:
+        return []
+    if any(slots.has(cue) for cue in _LIST_REQUESTS):
+        return []
+    both = any(tokens[i].norm == "both" for m in slots.cues["plural_ref"] for i in range(m.start, m.end))
+    return shown[: 2 if both else MAX_ASKED_ITEMS]
+
+
+def shown_questions(
+    text: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState, confidence: float
+) -> Decision | None:
+    """The item_details calls of a question about the items shown ("What are those about?"), or None."""
+    asked = asked_about_shown(text, tokens, slots, hits, state)
+    if not asked:
+        return None
+    calls = [PlannedCall(ToolName.ITEM_DETAILS, {"item": item.item_id}) for item in asked]
+    return Decision(Intent.ITEM_QUESTION, confidence, calls, question=shown_question(slots))
+
+
+def shown_question(slots: Slots) -> str | None:
+    """What a question about shown items asks: its question cue without filters, or "genre" for a yes/no question
+    naming a category ("are those comedies?")."""
+    dates = slots.year_from or slots.year_to
+    if slots.question and not slots.has_filters:
+        return slots.question
+    if slots.has("question_inversion") and slots.genres and not (dates or slots.exclude_genres):
+        return "genre"
+    return None
 
 
 def asks_about_named(slots: Slots, hits: list[TitleHit]) -> bool:

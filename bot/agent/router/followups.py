@@ -11,6 +11,8 @@ from tools.names import Intent, ToolName
 from tools.registry import ToolRegistry
 
 RULE_CONFIDENCE = 0.9  # the confidence of a decision a rule made (not the intent model)
+# the intent of a re-run list call: the one its first call had ("like Heat", then "after 2000" is still "like Heat")
+FOLLOWUP_INTENTS = {ToolName.SEARCH_CATALOG: Intent.SEARCH, ToolName.SIMILAR_ITEMS: Intent.SIMILAR}
 
 
 def referenced_item(slots: Slots, state: DialogueState, *, pronoun: bool) -> ItemView | None:

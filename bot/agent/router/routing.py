@@ -11,21 +11,31 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.agent.decision import ACKNOWLEDGED, TOP_ITEM, Decision, DialogueState, PlannedCall
+from bot.agent.decision import ACKNOWLEDGED, Decision, DialogueState, PlannedCall
 from bot.agent.router.catalog_words import CatalogWords
 from bot.agent.router.chat_turns import (
     asks_about_named,
     asks_open,
     is_acknowledgement,
     opens_as_reply,
+    shown_questions,
     states_taste,
 )
 from bot.agent.router.facet_slots import FacetSpotter, people_question_cues
 from bot.agent.router.feedback_turns import feedback_decision
-from bot.agent.router.followups import RULE_CONFIDENCE, like_call, like_shown, referenced_item, relative_years, rerun
+from bot.agent.router.followups import (
+    FOLLOWUP_INTENTS,
+    RULE_CONFIDENCE,
+    like_call,
+    like_shown,
+    referenced_item,
+    relative_years,
+    rerun,
+)
 from bot.agent.router.intents import IntentClassifier
+from bot.agent.router.item_tasks import copy_decision, task_decision
 from bot.agent.router.phrases import LEXICON_DIR, REQUEST_PHRASES, Lexicon, Token, clean, tokenize
-from bot.agent.router.slots import Slots, described_search, description, extract, free_text, residual
+from bot.agent.router.slots import Slots, described_search, description, extract, residual
 from bot.agent.router.targets import slot_view, target_of
 from bot.agent.router.title_spotter import TitleHit, TitleSpotter, items_of, title_of, titled_tokens, whole_title
 from store.catalog import CatalogStore
@@ -38,10 +48,6 @@ from tools.registry import ToolRegistry, default_tools
 MIN_INTENT_SCORE = 0.3
 FOREIGN_SHARE = 0.5
 DEFAULT_PROFILE = "film"  # the profile of a router built from items alone (the demo's)
-
-
-# the intent of a re-run list call: the one its first call had ("like Heat", then "after 2000" is still "like Heat")
-FOLLOWUP_INTENTS = {ToolName.SEARCH_CATALOG: Intent.SEARCH, ToolName.SIMILAR_ITEMS: Intent.SIMILAR}
 
 
 class Router:
@@ -156,7 +162,10 @@ class Router:
             slots.consumed.update(i for m in slots.cues["open_request"] for i in range(m.start, m.end))
             return self._list("recommend", tokens, slots, hits, RULE_CONFIDENCE)
         if slots.channel and (hits or slots.has("copy_action") or top == "marketing_copy"):
-            return self._copy(cleaned, tokens, slots, hits, state)
+            return copy_decision(self.tools, self.spotter, cleaned, tokens, slots, hits, state)
+        shown = shown_questions(cleaned, tokens, slots, hits, state, RULE_CONFIDENCE)  # "What are those about?"
+        if shown is not None and top not in ("keywords", "audience"):
+            return shown
         described = described_search(slots, [h.start for h in hits])
         shown_one = "?" in cleaned and referenced_item(slots, state, pronoun=True) is not None  # "is it any good?"
         pointed = slots.ordinal is not None or shown_one
@@ -169,7 +178,7 @@ class Router:
         if followup is not None:
             return followup
         if top in ("keywords", "audience", "profile"):
-            return self._simple(top, cleaned, tokens, slots, hits, state, scores[top])
+            return task_decision(top, self.spotter, cleaned, tokens, slots, hits, state, scores[top])
         similar = None if described else self._similar(cleaned, tokens, slots, hits, state, top)
         if similar is not None:
             return similar
@@ -195,40 +204,6 @@ class Router:
             return Decision(Intent.ITEM_QUESTION, 0.5, question=slots.question)
         call = PlannedCall(ToolName.ITEM_DETAILS, {"item": item})
         return Decision(Intent.ITEM_QUESTION, RULE_CONFIDENCE, [call], question=slots.question or "plot")
-
-    def _copy(
-        self, cleaned: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState
-    ) -> Decision:
-        pointed = hits or slots.ordinal is not None or slots.has("singular_ref")
-        item = target_of(self.spotter, cleaned, tokens, slots, hits, state) if pointed else None
-        calls: list[PlannedCall] = []
-        if item is None:
-            calls.append(self._call(ToolName.RECOMMEND, {"genres": slots.genres, "k": 1}))
-            item = TOP_ITEM
-        arguments = {"item": item, "channel": slots.channel, "tone": slots.tone, "audience": slots.audience}
-        calls.append(PlannedCall(ToolName.WRITE_COPY, {k: v for k, v in arguments.items() if v is not None}))
-        return Decision(Intent.MARKETING_COPY, RULE_CONFIDENCE, calls)
-
-    def _simple(
-        self,
-        intent: str,
-        cleaned: str,
-        tokens: list[Token],
-        slots: Slots,
-        hits: list[TitleHit],
-        state: DialogueState,
-        score: float,
-    ) -> Decision:
-        confidence = max(0.0, min(1.0, score))
-        if intent == "profile":
-            return Decision(Intent.PROFILE, confidence, [PlannedCall(ToolName.USER_PROFILE, {})])
-        text = free_text(cleaned, tokens, slots) if intent == "keywords" else None
-        item = None if text else target_of(self.spotter, cleaned, tokens, slots, hits, state)
-        if intent == "keywords":
-            arguments = {"item": item} if item else {"text": text or cleaned}
-            return Decision(Intent.KEYWORDS, confidence, [PlannedCall(ToolName.EXTRACT_KEYWORDS, arguments)])
-        calls = [PlannedCall(ToolName.AUDIENCE_FOR, {"item": item})] if item else []
-        return Decision(Intent.AUDIENCE, confidence, calls)
 
     def _similar(
         self, cleaned: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState, top: str
