@@ -207,3 +207,14 @@ def test_a_question_about_those_asks_about_each_shown_item(
 @pytest.mark.parametrize("text", ["any more like those?", "what about those from the 90s?", "What is Heat about?"])
 def test_a_list_request_about_those_is_no_question_about_each(router: Router, text: str) -> None:
     assert ToolName.ITEM_DETAILS not in tools_of(router, text) or len(tools_of(router, text)) == 1, text
+
+
+def test_seen_both_marks_the_first_two_shown_and_refreshes_the_list(router: Router) -> None:
+    assert signals(router, "I have seen both movies!") == [("6", "seen"), ("858", "seen")]
+    assert ToolName.RECOMMEND in tools_of(router, "I have seen both movies!")
+
+
+def test_a_negated_acknowledgement_is_a_dislike_of_the_item_pointed_at(router: Router) -> None:
+    assert signals(router, "That doesnt sound interesting to me") == [("6", "dislike")]
+    decision = router.route("that sounds interesting", listed_state())
+    assert decision.intent == Intent.SMALLTALK and not decision.calls, decision

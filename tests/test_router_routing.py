@@ -211,3 +211,14 @@ def test_other_languages_are_out_of_scope_with_low_confidence(router: Router, te
 
 def test_count_goes_to_similar_items(router: Router) -> None:
     assert calls(router, "give me 3 movies like Heat") == [("similar_items", {"item": "Heat (1995)", "k": 3})]
+
+
+def test_like_several_titles_recommends_from_all_of_them(router: Router) -> None:
+    assert calls(router, "something like The Matrix or Ronin, from the 90s") == [
+        ("recommend", {"likes": ["The Matrix (1999)", "Ronin (1998)"], "year_from": 1990, "year_to": 1999})
+    ]
+    decision = router.route("movies similar to Heat and The Godfather", DialogueState())
+    assert decision.intent == "similar" and decision.calls[0].arguments["likes"] == [
+        "Heat (1995)",
+        "The Godfather (1972)",
+    ]

@@ -39,7 +39,7 @@ def is_acknowledgement(text: str, slots: Slots, hits: list[TitleHit]) -> bool:
     """Chat that closes or acknowledges a suggestion, asking for nothing (a request word inside the acknowledgement,
     "thanks for the suggestions", asks for nothing)."""
     thanks = _outside_titles(slots.cues.get("acknowledgement", []), hits)
-    if not thanks:
+    if not thanks or _outside_titles(slots.cues.get("criticism", []), hits):  # "that doesnt sound interesting"
         return False
     inside = {i for m in thanks for i in range(m.start, m.end)}
     asks = ("next_request", "more", "older", "newer", "open_request", "explain", "search_verb", "similar")
@@ -53,26 +53,27 @@ def opens_as_reply(slots: Slots) -> bool:
     return any(m.start == 0 for m in slots.cues.get("reply_opener", []))
 
 
-def asked_about_shown(
-    text: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState
-) -> list[ItemView]:
+def asked_about_shown(text: str, slots: Slots, hits: list[TitleHit], state: DialogueState) -> list[ItemView]:
     """The shown items a question about "those" asks about ("What are those about?": each one; "Are those both kid
     movies?": the first two, a genre question); none when the message names titles, asks for a list ("any more
     like those?") or sets filters ("what about those from the 90s?")."""
-    shown = [i for i in state.last_items if i.item_id not in state.withdrawn]
+    shown = shown_referenced(slots, state, MAX_ASKED_ITEMS)
     if "?" not in text or hits or not shown or not slots.has("plural_ref") or shown_question(slots) is None:
         return []
-    if any(slots.has(cue) for cue in _LIST_REQUESTS):
-        return []
-    both = any(tokens[i].norm == "both" for m in slots.cues["plural_ref"] for i in range(m.start, m.end))
-    return shown[: 2 if both else MAX_ASKED_ITEMS]
+    return [] if any(slots.has(cue) for cue in _LIST_REQUESTS) else shown
+
+
+def shown_referenced(slots: Slots, state: DialogueState, limit: int | None = None) -> list[ItemView]:
+    """The shown items "those" points at: the first two for "both", else the first `limit` (all by default)."""
+    shown = [i for i in state.last_items if i.item_id not in state.withdrawn]
+    return shown[: 2 if slots.has("pair_ref") else limit]
 
 
 def shown_questions(
-    text: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], state: DialogueState, confidence: float
+    text: str, slots: Slots, hits: list[TitleHit], state: DialogueState, confidence: float
 ) -> Decision | None:
     """The item_details calls of a question about the items shown ("What are those about?"), or None."""
-    asked = asked_about_shown(text, tokens, slots, hits, state)
+    asked = asked_about_shown(text, slots, hits, state)
     if not asked:
         return None
     calls = [PlannedCall(ToolName.ITEM_DETAILS, {"item": item.item_id}) for item in asked]

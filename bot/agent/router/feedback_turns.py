@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.agent.decision import Decision, DialogueState, PlannedCall
-from bot.agent.router.chat_turns import LIKE, SEEN, opinion_signal, praised, title_signals
+from bot.agent.router.chat_turns import LIKE, SEEN, opinion_signal, praised, shown_referenced, title_signals
 from bot.agent.router.followups import RULE_CONFIDENCE, referenced_item, relative_years, rerun
 from bot.agent.router.slots import Slots
 from bot.agent.router.title_spotter import TitleHit, title_of
@@ -22,8 +22,8 @@ def feedback_decision(
     if not slots.feedback and opinion is None:
         return None
     ref = referenced_item(slots, state, pronoun=True)
-    shown = [i.item_id for i in state.last_items if i.item_id not in state.withdrawn]
-    pointing = [ref.item_id] if ref else shown if opinion and slots.has("plural_ref") else []
+    shown = [i.item_id for i in shown_referenced(slots, state)]  # "those are awesome", "I have seen both movies!"
+    pointing = [ref.item_id] if ref else shown if slots.has("plural_ref") else []
     named = [h for h in hits if h.item]
     targets = [title_of(h) for h in named] or pointing
     if not targets:

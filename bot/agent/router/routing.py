@@ -26,6 +26,7 @@ from bot.agent.router.feedback_turns import feedback_decision
 from bot.agent.router.followups import (
     FOLLOWUP_INTENTS,
     RULE_CONFIDENCE,
+    filter_arguments,
     like_call,
     like_shown,
     referenced_item,
@@ -163,7 +164,7 @@ class Router:
             return self._list("recommend", tokens, slots, hits, RULE_CONFIDENCE)
         if slots.channel and (hits or slots.has("copy_action") or top == "marketing_copy"):
             return copy_decision(self.tools, self.spotter, cleaned, tokens, slots, hits, state)
-        shown = shown_questions(cleaned, tokens, slots, hits, state, RULE_CONFIDENCE)  # "What are those about?"
+        shown = shown_questions(cleaned, slots, hits, state, RULE_CONFIDENCE)  # "What are those about?"
         if shown is not None and top not in ("keywords", "audience"):
             return shown
         described = described_search(slots, [h.start for h in hits])
@@ -210,6 +211,10 @@ class Router:
     ) -> Decision | None:
         cue_ends = {m.end for m in slots.cues.get("similar", [])}
         named = [h for h in hits if h.start in cue_ends or h.start - 1 in cue_ends]
+        anchors = [title_of(h) for h in hits if h.item is not None and h.start >= (named[0].start if named else 0)]
+        if named and len(anchors) > 1:  # "something like Memento (2000) or Black Mass (2015)": like all of them
+            arguments = {"likes": anchors, "exclude_ids": list(state.shown_ids), **filter_arguments(slots)}
+            return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.RECOMMEND, arguments)])
         if named:
             return like_call(self.tools, title_of(named[0]), slots)
         if not cue_ends and top != "similar":
