@@ -218,3 +218,17 @@ def test_a_negated_acknowledgement_is_a_dislike_of_the_item_pointed_at(router: R
     assert signals(router, "That doesnt sound interesting to me") == [("6", "dislike")]
     decision = router.route("that sounds interesting", listed_state())
     assert decision.intent == Intent.SMALLTALK and not decision.calls, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("is it interesting?", "rating"),
+        ("No, what is it?", "plot"),
+        ("That sounds interesting, what is it about?", "plot"),
+    ],
+)
+def test_a_short_question_about_it_asks_about_the_first_item_shown(router: Router, text: str, question: str) -> None:
+    decision = router.route(text, listed_state())
+    assert [(c.tool, c.arguments) for c in decision.calls] == [(ToolName.ITEM_DETAILS, {"item": "6"})], decision
+    assert decision.question == question

@@ -206,7 +206,8 @@ def extract(
     _count(tokens, lexicon, slots)
     if slots.has("min_rating"):
         slots.min_rating = lexicon.min_rating_value
-    question = outside(lexicon.question.find(tokens))
+    chat = {i for m in slots.cues.get("acknowledgement", []) for i in range(m.start, m.end)}
+    question = [m for m in outside(lexicon.question.find(tokens)) if m.start not in chat]  # "sounds interesting"
     slots.question = str(question[0].value) if question else None
     slots.cues["question"] = question
     slots.feedback = [m for m in outside(lexicon.feedback.find(tokens)) if m.value != NOT_FEEDBACK]
