@@ -232,3 +232,8 @@ def test_a_short_question_about_it_asks_about_the_first_item_shown(router: Route
     decision = router.route(text, listed_state())
     assert [(c.tool, c.arguments) for c in decision.calls] == [(ToolName.ITEM_DETAILS, {"item": "6"})], decision
     assert decision.question == question
+
+
+def test_liking_those_kind_of_films_is_a_taste_not_a_like_of_each(router: Router) -> None:
+    assert signals(router, "i like those kind of movies") == []
+    assert signals(router, "those are awesome") == [("6", "like"), ("858", "like"), ("4896", "like")]

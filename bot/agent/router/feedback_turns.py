@@ -23,7 +23,10 @@ def feedback_decision(
         return None
     ref = referenced_item(slots, state, pronoun=True)
     shown = [i.item_id for i in shown_referenced(slots, state)]  # "those are awesome", "I have seen both movies!"
-    pointing = [ref.item_id] if ref else shown if slots.has("plural_ref") else []
+    # "those" with an opinion ("those are awesome") or only "seen" ("I have seen both"); "i like those kind of
+    # movies" is a taste, not a like of each
+    seen_only = bool(slots.feedback) and all(m.value == SEEN for m in slots.feedback)
+    pointing = [ref.item_id] if ref else shown if slots.has("plural_ref") and (opinion or seen_only) else []
     named = [h for h in hits if h.item]
     targets = [title_of(h) for h in named] or pointing
     if not targets:
