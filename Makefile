@@ -63,8 +63,9 @@ fonts:
 	@fc-list 2>/dev/null | grep -qi "cjk" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; } || echo "fonts-noto-cjk not installed: the chart shows Chinese as boxes"
 
 # Builds the demo catalog, imports the demo history and trains the recommender; a no-op when up to date.
+# The one-off build embeds ~10,000 overviews: all cores (serving keeps CONCIERGE_TORCH_THREADS' default of 1).
 catalog: install
-	$(VENV)/bin/concierge build-demo
+	CONCIERGE_TORCH_THREADS=$${CONCIERGE_TORCH_THREADS:-$$(nproc)} $(VENV)/bin/concierge build-demo
 
 run: catalog fonts
 	$(VENV)/bin/concierge serve

@@ -23,6 +23,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from bot.agent.events import TextDelta, TurnDone
 from bot.concierge import build_backend
 from bot.config import Settings
+from bot.ops.startup import apply_torch_threads
 
 TURNS = {
     "recommend (cold start)": ["I loved Heat and Ronin, what should I watch?"],
@@ -65,14 +66,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--llm-repeats", type=int, default=3)
     parser.add_argument("--no-llm", action="store_true")
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch.set_num_threads (default: CONCIERGE_TORCH_THREADS, 1)"
+    )
     parser.add_argument("--memo", action="store_true", help="keep the memo of finished generations on")
     args = parser.parse_args()
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    backend = build_backend(Settings() if args.memo else Settings(llm_memo_size=0))
+    settings = Settings() if args.memo else Settings(llm_memo_size=0)
+    apply_torch_threads(args.threads or settings.torch_threads)  # as every concierge command does
+    backend = build_backend(settings)
     backend.warm_up()
     model = backend.components.llm()
     run_turns(backend, ["hello"], "template", "bench-warm")
