@@ -37,6 +37,8 @@ FACTS = ClaimFacts.build(["Léon: The Professional", LEON, "Because you liked He
         ("Léon is a crime thriller that has been made with the same name.", "same name"),
         ("Léon is a thriller, and I made it into the genre of crime.", "made it into"),
         ("Léon is a crime drama that has been made by an assassin.", "has been made"),
+        ("Léon is a well-rated crime thriller.", "well-rated"),  # its facts say nothing of its rating
+        ("Léon is a critically acclaimed thriller.", "acclaimed"),
     ],
 )
 def test_unsupported_claims_fail(sentence: str, needle: str) -> None:
@@ -56,6 +58,11 @@ def test_unsupported_claims_fail(sentence: str, needle: str) -> None:
 )
 def test_supported_sentences_pass(sentence: str) -> None:
     assert claim_problems(sentence, FACTS) == []
+
+
+def test_well_rated_needs_facts_that_say_so() -> None:
+    popular = ClaimFacts.build(["Jaws", "Popular and well rated · Horror"], ["Action", "Horror"], [1975])
+    assert claim_problems("Jaws is a well-rated horror classic.", popular) == []
 
 
 def test_a_love_story_is_a_claim_the_genre_romance_supports() -> None:
