@@ -79,9 +79,9 @@ class Settings(BaseSettings):
         1,
         ge=1,
         le=64,
-        description="torch intra-op threads per process (the message embedding of every turn). 1 by default: a "
-        "turn's non-LLM p95 on 2 shared cores was 18-35 ms with 1 thread and 97-119 ms with torch's default of all "
-        "cores (bench/turn.py); concurrent turns, not one turn's threads, use the cores.",
+        description="torch intra-op threads per process (the message embedding of every turn). 1 by default: on "
+        "2 shared cores a turn's non-LLM p95 stayed under 30 ms with 1 thread and reached about 120 ms with torch's "
+        "default of all cores (bench/turn.py, docs/agent.md); concurrent turns, not one turn's threads, use the cores.",
     )
 
     # --- languages ---

@@ -120,15 +120,16 @@ def _similar(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
 
 def _item_question(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
     """The answer about each item asked about ("What are those about?" asks about every item shown), in order."""
-    details = [o for o in facts.ok if o.name == ToolName.ITEM_DETAILS and o.result and o.result.items]
-    asked: dict[str, CatalogItem | None] = {}
-    for outcome in details:
-        item = outcome.result.items[0].item if outcome.result is not None else None
-        asked.setdefault(item.item_id if item is not None else "", item)
+    asked: dict[str, CatalogItem] = {}
+    for outcome in facts.ok:
+        if outcome.name == ToolName.ITEM_DETAILS and outcome.result is not None and outcome.result.items:
+            detail = outcome.result.items[0].item
+            asked.setdefault(detail.item_id, detail)
     people_facet = facts.profile.people_facet()
     question = facts.decision.question or "plot"
     answers = []
-    for item in list(asked.values()) or [None]:
+    shown: list[CatalogItem | None] = list(asked.values()) or [None]  # None: the "not found" answer
+    for item in shown:
         people = list(people_facet.values_of(item)) if item is not None and people_facet is not None else []
         answers.append(
             prompts.template_reply(

@@ -13,13 +13,13 @@ dropped: the message names a film the catalog does not hold, not that one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from rapidfuzz import fuzz, process
 
-from bot.agent.router.phrases import Token, phrase_key
+from bot.agent.router.phrases import Token
 from store.items import CatalogItem
 
 MAX_BRACKETED_TOKENS = 10  # words of a title before its "(year)"
@@ -57,13 +57,14 @@ def _is_year(word: str) -> bool:
 class YearTitles:
     """The catalog's titles by year, for resolving "Title (year)" mentions."""
 
-    def __init__(self, items: Sequence[CatalogItem]) -> None:
+    def __init__(self, named: Iterable[tuple[CatalogItem, tuple[tuple[str, ...], ...]]]) -> None:
+        """`named`: each item with the token keys of its title (the title spotter's, computed once), the best-known
+        items first, so the best-known one keeps a key that several items of a year share."""
         by_year: dict[int, dict[str, CatalogItem]] = defaultdict(dict)
-        for item in sorted(items, key=lambda i: -i.rating_count):  # the best-known first for equal keys
+        for item, keys in named:
             if not item.year:
                 continue
-            main = item.title.split(" (")[0]
-            for key in {phrase_key(item.title), phrase_key(main)}:
+            for key in dict.fromkeys(keys):
                 if key:
                     by_year[item.year].setdefault(" ".join(key), item)
         self._choices = {year: (list(titles), list(titles.values())) for year, titles in by_year.items()}

@@ -34,10 +34,15 @@ class TitleHit:
     score: float
 
 
-def _keys(item: CatalogItem) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+def title_keys(item: CatalogItem) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The token keys of the whole title and of its main part (before an alternative title in brackets)."""
+    return phrase_key(item.title), phrase_key(item.title.split(" (")[0])
+
+
+def _keys(item: CatalogItem, named: tuple[tuple[str, ...], ...]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """(full keys, prefix keys): the title, its main part, without a leading article; the part before a colon."""
     main = item.title.split(" (")[0]
-    keys = [phrase_key(item.title), phrase_key(main)]
+    keys = list(named)
     for key in list(keys):
         if len(key) > 1 and key[0] in _ARTICLES:
             keys.append(key[1:])
@@ -83,7 +88,8 @@ class TitleSpotter:
         # most rated first, so an ambiguous key ("It") maps to the best-known item; whole titles before
         # colon prefixes, so "Robin Hood" is Robin Hood, not "Robin Hood: Men in Tights"
         ranked = sorted(items, key=lambda i: -i.rating_count)
-        keyed = [(item, *_keys(item)) for item in ranked]
+        named = [(item, title_keys(item)) for item in ranked]
+        keyed = [(item, *_keys(item, keys)) for item, keys in named]
         by_year: dict[tuple[tuple[str, ...], int], CatalogItem] = {}
         for item, full, _ in keyed:
             for key in full:
@@ -101,7 +107,7 @@ class TitleSpotter:
         self._by_year = by_year
         self._choices = [" ".join(k) for k in table]
         self._items = list(table.values())
-        self._years = YearTitles(items)
+        self._years = YearTitles(named)
 
     def _plain(self, words: Sequence[str]) -> bool:
         vocab = self.lexicon.vocabulary
