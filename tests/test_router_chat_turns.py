@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.agent.decision import DialogueState
+from bot.agent.events import ItemView
 from bot.agent.router.routing import Router
 from store.embedder import HashingEmbedder
 from tests.router_fakes import listed_state, tiny_catalog
@@ -237,3 +238,12 @@ def test_a_short_question_about_it_asks_about_the_first_item_shown(router: Route
 def test_liking_those_kind_of_films_is_a_taste_not_a_like_of_each(router: Router) -> None:
     assert signals(router, "i like those kind of movies") == []
     assert signals(router, "those are awesome") == [("6", "like"), ("858", "like"), ("4896", "like")]
+
+
+def test_a_question_about_those_answers_for_every_item_of_a_longer_list(router: Router) -> None:
+    """Five items shown, "What are those about?": five answers, not the first three."""
+    listed = listed_state()
+    more = [ItemView("1", "Toy Story", 1995, ("Comedy",), "", 0.6), ItemView("296", "Pulp Fiction", 1994, (), "", 0.5)]
+    state = DialogueState(last_items=[*listed.last_items, *more], last_calls=listed.last_calls)
+    decision = router.route("What are those about?", state)
+    assert [c.arguments["item"] for c in decision.calls] == ["6", "858", "4896", "1", "296"], decision

@@ -24,7 +24,7 @@ from bot.agent.router.title_spotter import TitleHit
 from tools.names import Intent, ToolName
 
 LIKE, DISLIKE, SEEN = "like", "dislike", "seen"
-MAX_ASKED_ITEMS = 3  # shown items one question about "those" asks about
+MAX_ASKED_ITEMS = 10  # "What are those about?" answers for every item shown, at most this many (the tools' k)
 _LIST_REQUESTS = ("similar", "more", "next_request", "open_request", "older", "newer", "explain")
 _SENTENCE_END = re.compile(r"[.!?]")
 
