@@ -39,6 +39,9 @@ FACTS = ClaimFacts.build(["Léon: The Professional", LEON, "Because you liked He
         ("Léon is a crime drama that has been made by an assassin.", "has been made"),
         ("Léon is a well-rated crime thriller.", "well-rated"),  # its facts say nothing of its rating
         ("Léon is a critically acclaimed thriller.", "acclaimed"),
+        ("Léon: The Professional is a classic no-name.", "no-name"),  # the books demo's model wrote this
+        ("Léon is an underrated crime thriller.", "underrated"),
+        ("Léon is a hidden gem of a thriller.", "hidden gem"),
     ],
 )
 def test_unsupported_claims_fail(sentence: str, needle: str) -> None:
