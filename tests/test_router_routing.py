@@ -222,3 +222,12 @@ def test_like_several_titles_recommends_from_all_of_them(router: Router) -> None
         "Heat (1995)",
         "The Godfather (1972)",
     ]
+
+
+def test_like_a_title_but_newer_or_older_is_relative_to_its_year(router: Router) -> None:
+    assert calls(router, "something like Heat but newer") == [
+        ("similar_items", {"item": "Heat (1995)", "year_from": 1996})
+    ]
+    assert calls(router, "movies like The Godfather but older")[0][1]["year_to"] == 1971
+    assert calls(router, "more like the second one but newer", listed_state())[0][1]["year_from"] == 1973
+    assert calls(router, "something like Heat from the 80s but newer")[0][1]["year_to"] == 1989  # said years win

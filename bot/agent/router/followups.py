@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.agent.decision import Decision, DialogueState, PlannedCall
@@ -67,19 +68,20 @@ def like_shown(state: DialogueState, slots: Slots) -> dict[str, Any] | None:
     return {"likes": likes, "exclude_ids": list(state.shown_ids), **filter_arguments(slots)}
 
 
-def filter_arguments(slots: Slots) -> dict[str, Any]:
-    """This message's own filters as list-call arguments ("like Heat but funnier, after 2000": Comedy, from 2000)."""
+def filter_arguments(slots: Slots, years: Sequence[int] = ()) -> dict[str, Any]:
+    """This message's own filters as list-call arguments ("like Heat but funnier, after 2000": Comedy, from 2000);
+    `years`: those of the items it names, for "older" / "newer" ("like The Hobbit but newer": after 1937)."""
     genres = _add_all(slots.genres, slots.comparative_genres)
     arguments: dict[str, Any] = {"genres": [g for g in genres if g not in slots.exclude_genres]}
     arguments.update(exclude_genres=slots.exclude_genres, year_from=slots.year_from, year_to=slots.year_to, k=slots.k)
-    return {**arguments, **slots.facet_arguments()}
+    return {**arguments, **slots.facet_arguments(), **relative_years(slots, list(years))}
 
 
-def like_call(tools: ToolRegistry, item: str, slots: Slots) -> Decision:
-    """Items like one item ("something like Heat but funnier, after 2000"), within this message's filters."""
-    call = PlannedCall(
-        ToolName.SIMILAR_ITEMS, tools.clean_arguments(ToolName.SIMILAR_ITEMS, {"item": item, **filter_arguments(slots)})
-    )
+def like_call(tools: ToolRegistry, item: str, slots: Slots, years: Sequence[int] = ()) -> Decision:
+    """Items like one item ("something like Heat but funnier, after 2000"), within this message's filters;
+    `years`: the item's year when known (for "older" / "newer")."""
+    arguments = {"item": item, **filter_arguments(slots, years)}
+    call = PlannedCall(ToolName.SIMILAR_ITEMS, tools.clean_arguments(ToolName.SIMILAR_ITEMS, arguments))
     return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [call])
 
 

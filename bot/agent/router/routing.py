@@ -211,12 +211,14 @@ class Router:
     ) -> Decision | None:
         cue_ends = {m.end for m in slots.cues.get("similar", [])}
         named = [h for h in hits if h.start in cue_ends or h.start - 1 in cue_ends]
-        anchors = [title_of(h) for h in hits if h.item is not None and h.start >= (named[0].start if named else 0)]
+        anchors = [h for h in hits if h.item is not None and h.start >= (named[0].start if named else 0)]
+        years = [h.item.year for h in anchors if h.item is not None and h.item.year]
         if named and len(anchors) > 1:  # "something like Memento (2000) or Black Mass (2015)": like all of them
-            arguments = {"likes": anchors, "exclude_ids": list(state.shown_ids), **filter_arguments(slots)}
+            likes = [title_of(h) for h in anchors]
+            arguments = {"likes": likes, "exclude_ids": list(state.shown_ids), **filter_arguments(slots, years)}
             return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.RECOMMEND, arguments)])
         if named:
-            return like_call(self.tools, title_of(named[0]), slots)
+            return like_call(self.tools, title_of(named[0]), slots, years)
         if not cue_ends and top != "similar":
             return None
         plural = slots.has("plural_ref")
@@ -228,7 +230,7 @@ class Router:
         if ref is None and len(state.last_items) == 1 and listed and not plural:
             ref = listed[0]
         if ref is not None:
-            return like_call(self.tools, ref.item_id, slots)
+            return like_call(self.tools, ref.item_id, slots, [ref.year] if ref.year else [])
         more_like = like_shown(state, slots) if plural or (top == "similar" and state.last_items and not hits) else None
         if more_like is not None:
             return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.RECOMMEND, more_like)])
