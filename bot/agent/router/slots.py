@@ -13,6 +13,7 @@ NOT_FEEDBACK = "unseen"  # the feedback cues' group of "haven't seen": phrases t
 
 NEGATION_WINDOW = 3
 _YEAR = re.compile(rf"^{YEAR_DIGITS}$")
+_STATEMENT_ENDS = frozenset({".", "!"})
 _DECADE = re.compile(r"^(?:(1[89]\d0|20\d0)|(\d0))'?s$")
 
 
@@ -71,7 +72,8 @@ def _add(target: list[str], value: str) -> None:
         target.append(value)
 
 
-def _genres(tokens: list[Token], lexicon: Lexicon, slots: Slots) -> None:
+def _genres(tokens: list[Token], lexicon: Lexicon, slots: Slots, titled: frozenset[int]) -> None:
+    """The genres asked for and excluded; a genre word inside a title is the title's ("Infinity War")."""
     negations = lexicon.negation.find(tokens)
     ends = [
         m for m in lexicon.cues["negation_end"].find(tokens) if not any(n.start <= m.start < n.end for n in negations)
@@ -81,6 +83,8 @@ def _genres(tokens: list[Token], lexicon: Lexicon, slots: Slots) -> None:
     for negation in negations:
         slots.consumed.update(range(negation.start, negation.end))
     for match in lexicon.genres.find(tokens):
+        if match.start in titled:
+            continue
         for negation in negations:
             if negation.end <= match.start < negation.end + NEGATION_WINDOW:
                 scope = (negation.end, negation.end + NEGATION_WINDOW)
@@ -198,16 +202,23 @@ def extract(
         if found:
             slots.cues[name] = found
     slots.cues["intent"] = lexicon.intent_cues.find(tokens)
+    category = {i for m in slots.cues.get("category_ref", []) for i in range(m.start, m.end)}
+    for name in ("singular_ref", "plural_ref"):  # "from that genre" points at no item
+        if name in slots.cues:
+            slots.cues[name] = [m for m in slots.cues[name] if m.start not in category]
     taste = {i for m in slots.cues.get("taste_statement", []) for i in range(m.start, m.end)}
     if taste and "similar" in slots.cues:  # "I like horror movies" states a taste; "like" there is no "like X"
         slots.cues["similar"] = [m for m in slots.cues["similar"] if m.start not in taste]
-    _genres(tokens, lexicon, slots)
+    _genres(tokens, lexicon, slots, titled)
     _years(tokens, lexicon, slots, bounds, titled)
     _count(tokens, lexicon, slots)
     if slots.has("min_rating"):
         slots.min_rating = lexicon.min_rating_value
     chat = {i for m in slots.cues.get("acknowledgement", []) for i in range(m.start, m.end)}
-    question = [m for m in outside(lexicon.question.find(tokens)) if m.start not in chat]  # "sounds interesting"
+    # no question inside "sounds interesting" or "that genre"
+    question = [m for m in outside(lexicon.question.find(tokens)) if m.start not in chat | category]
+    if "?" in text:  # "I enjoy good action movies. What else?": the question is the sentence with the "?"
+        question = [m for m in question if not _in_statement(tokens, m.end)]
     slots.question = str(question[0].value) if question else None
     slots.cues["question"] = question
     slots.feedback = [m for m in outside(lexicon.feedback.find(tokens)) if m.value != NOT_FEEDBACK]
@@ -222,6 +233,12 @@ def extract(
         for m in matches:
             slots.consumed.update(range(m.start, m.end))
     return slots
+
+
+def _in_statement(tokens: list[Token], index: int) -> bool:
+    """Whether the sentence holding tokens[index - 1] ends with "." or "!" (a statement, not the question)."""
+    ends = (t.norm for t in tokens[index:] if t.norm in _STATEMENT_ENDS or t.norm == "?")
+    return next(ends, "?") in _STATEMENT_ENDS
 
 
 def residual(tokens: list[Token], slots: Slots, lexicon: Lexicon, skip: set[int], keep_genres: bool) -> str | None:

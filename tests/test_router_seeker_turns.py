@@ -1,0 +1,59 @@
+"""Seeker messages of ReDial the router used to misread (issue 14), with the real lexicon and a fake intent model:
+a genre word inside a title is the title's; a question cue in a sentence that ends with "." is no question when
+another sentence asks; "that genre" points at no item shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.agent.decision import DialogueState
+from bot.agent.router.routing import Router
+from store.embedder import HashingEmbedder
+from tests.router_fakes import item, listed_state, tiny_catalog
+from tools.names import ToolName
+
+
+@pytest.fixture(scope="module")
+def router() -> Router:
+    extra = [
+        item("122912", "Avengers: Infinity War - Part I", 2018, ("Action", "Adventure", "Sci-Fi"), 20),
+        item("2028", "Saving Private Ryan", 1998, ("Action", "Drama", "War"), 150),
+        item("1210", "Star Wars: Episode VI - Return of the Jedi", 1983, ("Action", "Adventure", "Sci-Fi"), 90),
+    ]
+    return Router(HashingEmbedder(), None, items=[*tiny_catalog(), *extra])
+
+
+def calls(router: Router, text: str, state: DialogueState | None = None) -> list[tuple[str, dict[str, object]]]:
+    return [(str(c.tool), dict(c.arguments)) for c in router.route(text, state or DialogueState()).calls]
+
+
+@pytest.mark.parametrize(
+    "text", ["Avengers: Infinity War (2018) is my favorite", "Avengers: Infinity War (2018) was great"]
+)
+def test_a_genre_word_inside_a_title_is_no_genre_filter(router: Router, text: str) -> None:
+    planned = calls(router, text)
+    assert planned, text
+    assert not any("genres" in arguments for _, arguments in planned), planned
+
+
+def test_a_genre_word_outside_the_title_still_filters(router: Router) -> None:
+    planned = calls(router, "I loved Avengers: Infinity War (2018), any war movies?")
+    assert any(arguments.get("genres") == ["War"] for _, arguments in planned), planned
+
+
+def test_a_question_cue_in_a_statement_is_no_question_when_another_sentence_asks(router: Router) -> None:
+    # "good" is a rating cue; here it describes the taste, and the question asks for more picks
+    planned = calls(router, "This one has good action. What else would you recommend me?", listed_state())
+    assert [tool for tool, _ in planned] == [ToolName.RECOMMEND], planned
+    # the same cue in the sentence with the question mark still asks about the item shown
+    asked = router.route("I enjoy action movies. Is it any good?", listed_state())
+    assert [c.tool for c in asked.calls] == [ToolName.ITEM_DETAILS] and asked.question == "rating", asked
+
+
+def test_that_genre_points_at_no_item_shown(router: Router) -> None:
+    planned = calls(router, "I enjoy action movies. What else would you recommend me from that genre?", listed_state())
+    assert [tool for tool, _ in planned] == [ToolName.RECOMMEND], planned
+    assert "Action" in planned[0][1].get("genres", []), planned  # (and the list's Crime: "that genre")
+    # "that one" still points at the item shown
+    asked = router.route("what genre is that one?", listed_state())
+    assert [c.tool for c in asked.calls] == [ToolName.ITEM_DETAILS] and asked.question == "genre", asked
