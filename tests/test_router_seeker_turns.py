@@ -1,6 +1,7 @@
 """Seeker messages of ReDial the router used to misread (issue 14), with the real lexicon and a fake intent model:
 a genre word inside a title is the title's; a question cue in a sentence that ends with "." is no question when
-another sentence asks; "that genre" points at no item shown."""
+another sentence asks; "that genre" points at no item shown; choosing a suggestion ("I think I'll go with X") or
+promising to watch ("I certainly will based on your suggestion") is chat."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from bot.agent.decision import DialogueState
 from bot.agent.router.routing import Router
 from store.embedder import HashingEmbedder
 from tests.router_fakes import item, listed_state, tiny_catalog
-from tools.names import ToolName
+from tools.names import Intent, ToolName
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +58,22 @@ def test_that_genre_points_at_no_item_shown(router: Router) -> None:
     # "that one" still points at the item shown
     asked = router.route("what genre is that one?", listed_state())
     assert [c.tool for c in asked.calls] == [ToolName.ITEM_DETAILS] and asked.question == "genre", asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I think I'll go with Heat (1995) he cant fight me on that one.",
+        "Cant wait for Mission: Impossible - Fallout (2018)",
+        "Haven't seen it yet, but i certainly will based on your suggestion.",
+        "Now i have a lot of movies to watch",
+    ],
+)
+def test_choosing_a_suggestion_or_promising_to_watch_is_chat(router: Router, text: str) -> None:
+    decision = router.route(text, listed_state())
+    assert decision.intent == Intent.SMALLTALK and not decision.calls, decision
+
+
+def test_a_request_next_to_a_promise_still_asks(router: Router) -> None:
+    planned = calls(router, "I certainly will. What else would you recommend?", listed_state())
+    assert [tool for tool, _ in planned] == [ToolName.RECOMMEND], planned
