@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 
 from bot.agent.decision import DialogueState
+from bot.agent.router.phrases import clean, tokenize
 from bot.agent.router.routing import Router
+from bot.agent.router.slots import extract, residual
 from store.embedder import HashingEmbedder
 from tests.router_fakes import item, listed_state, tiny_catalog
 from tools.names import Intent, ToolName
@@ -77,3 +79,18 @@ def test_choosing_a_suggestion_or_promising_to_watch_is_chat(router: Router, tex
 def test_a_request_next_to_a_promise_still_asks(router: Router) -> None:
     planned = calls(router, "I certainly will. What else would you recommend?", listed_state())
     assert [tool for tool, _ in planned] == [ToolName.RECOMMEND], planned
+
+
+def test_a_question_about_it_with_nothing_shown_asks_about_an_unnamed_item(router: Router) -> None:
+    decision = router.route("is it interesting?", DialogueState())
+    assert decision.intent == Intent.ITEM_QUESTION and not decision.calls, decision
+    assert decision.question == "rating", decision
+    shown = router.route("is it interesting?", listed_state())  # something shown: that item
+    assert [c.tool for c in shown.calls] == [ToolName.ITEM_DETAILS], shown
+
+
+@pytest.mark.parametrize("text", ["Probably a shark heist", "possibly sharks I guess", "definitely sharks"])
+def test_a_hedge_is_no_part_of_the_query(router: Router, text: str) -> None:
+    tokens = tokenize(clean(text))
+    slots = extract(clean(text), tokens, router.lexicon, router.year_bounds)
+    assert residual(tokens, slots, router.lexicon, set(), keep_genres=False) in ("shark", "sharks")

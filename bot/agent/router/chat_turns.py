@@ -3,7 +3,8 @@ lexicon/cues.yaml, the rules here decide what they mean next to the other slots.
 
 - An acknowledgement ("sounds good, I'll check it out", "thank you, good bye") with no request, filter, feedback or
   question in it is chat: no list is re-run for it.
-- "Have you seen X?" asks about X; it says nothing about having seen X (no feedback is recorded).
+- "Have you seen X?" asks about X; it says nothing about having seen X (no feedback is recorded). "is it
+  interesting?" with nothing shown asks about an item nobody named (the reply says it is not found).
 - "I saw X and it was awesome" is a like of X, "I have seen it but not a fan" a dislike: the opinion after "seen";
   so is an opinion with no feedback word ("Ant-Man (2015) was pretty good!", "those are awesome").
 - Several cues in one message give each title its own signal ("I loved Heat but hated Toy Story").
@@ -96,6 +97,12 @@ def asks_about_named(slots: Slots, hits: list[TitleHit]) -> bool:
     return bool(hits) and slots.has("asked_opinion") and not slots.feedback
 
 
+def asks_about_unnamed(text: str, slots: Slots, hits: list[TitleHit], state: DialogueState) -> bool:
+    """ "is it interesting?" with nothing shown and no title named: a question about an item nobody named."""
+    unnamed = not (hits or state.last_items or slots.has_filters)
+    return unnamed and "?" in text and slots.has("singular_ref")
+
+
 def opinion_signal(slots: Slots, hits: list[TitleHit]) -> str:
     """The signal of the message's first feedback cue, with the opinion a "seen" carries: a later like or dislike
     cue, else criticism (dislike) or praise (like) outside the titles."""
@@ -178,6 +185,7 @@ __all__ = [
     "LIKE",
     "SEEN",
     "asks_about_named",
+    "asks_about_unnamed",
     "asks_open",
     "is_acknowledgement",
     "opinion_signal",

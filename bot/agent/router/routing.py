@@ -15,6 +15,7 @@ from bot.agent.decision import ACKNOWLEDGED, Decision, DialogueState, PlannedCal
 from bot.agent.router.catalog_words import CatalogWords
 from bot.agent.router.chat_turns import (
     asks_about_named,
+    asks_about_unnamed,
     asks_open,
     is_acknowledgement,
     opens_as_reply,
@@ -173,6 +174,8 @@ class Router:
         asked = slots.question and (hits or pointed) and top not in ("keywords", "audience")
         if asked and not described:
             return self._question(cleaned, tokens, slots, hits, state)
+        if slots.question and not described and asks_about_unnamed(cleaned, slots, hits, state):
+            return Decision(Intent.ITEM_QUESTION, 0.5, question=slots.question)  # "is it interesting?": which one?
         if slots.has("explain") and not hits:  # "why do you keep recommending dramas?": the profile says why
             top = "profile"
         followup = None if top == "profile" and slots.has("explain") else self._followup(slots, hits, state)
