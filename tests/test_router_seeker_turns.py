@@ -94,3 +94,17 @@ def test_a_hedge_is_no_part_of_the_query(router: Router, text: str) -> None:
     tokens = tokenize(clean(text))
     slots = extract(clean(text), tokens, router.lexicon, router.year_bounds)
     assert residual(tokens, slots, router.lexicon, set(), keep_genres=False) in ("shark", "sharks")
+
+
+@pytest.mark.parametrize(
+    "text", ["No, i haven't watched that one, i like old movies too", "that one no, I love all horror movies"]
+)
+def test_a_like_of_a_genre_or_an_era_is_no_like_of_the_item_shown(router: Router, text: str) -> None:
+    planned = calls(router, text, listed_state())
+    assert [tool for tool, _ in planned] == [ToolName.RECOMMEND], planned
+    assert planned[0][1].get("year_to") or planned[0][1].get("genres"), planned
+
+
+def test_a_like_of_the_item_shown_is_still_recorded(router: Router) -> None:
+    planned = calls(router, "I like that one, any older movies?", listed_state())
+    assert planned[0] == (ToolName.RECORD_FEEDBACK, {"item": "6", "signal": "like"}), planned

@@ -49,6 +49,7 @@ from tools.registry import ToolRegistry, default_tools
 
 MIN_INTENT_SCORE = 0.3
 FOREIGN_SHARE = 0.5
+_TASTE_READINGS = ("profile", "smalltalk", "similar", "feedback")  # intents a stated taste overrides
 DEFAULT_PROFILE = "film"  # the profile of a router built from items alone (the demo's)
 
 
@@ -153,8 +154,8 @@ class Router:
             top = "out_of_scope"
         if hits and top == "profile":
             top = max((k for k in scores if k != "profile"), key=lambda k: scores[k])
-        elif top == "profile" and states_taste(cleaned, slots, in_catalog, tokens):  # "I like action movies"
-            top = "recommend"
+        elif top in _TASTE_READINGS and states_taste(cleaned, slots, in_catalog, tokens):
+            top = "recommend"  # "I like action movies", "i like old movies too": a taste, answered with picks
         if asks_about_named(slots, hits):  # "have you seen X?": about X, no feedback
             return self._question(cleaned, tokens, slots, hits, state)
         feedback = feedback_decision(cleaned, slots, hits, state, tools=self.tools, bounds=self.year_bounds)

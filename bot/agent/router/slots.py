@@ -14,6 +14,7 @@ NOT_FEEDBACK = "unseen"  # the feedback cues' group of "haven't seen": phrases t
 NEGATION_WINDOW = 3
 _YEAR = re.compile(rf"^{YEAR_DIGITS}$")
 _STATEMENT_ENDS = frozenset({".", "!"})
+_TASTE_DETERMINERS = frozenset({"all", "most", "some", "any", "the", "those", "these", "many"})
 _DECADE = re.compile(r"^(?:(1[89]\d0|20\d0)|(\d0))'?s$")
 
 
@@ -221,7 +222,9 @@ def extract(
         question = [m for m in question if not _in_statement(tokens, m.end)]
     slots.question = str(question[0].value) if question else None
     slots.cues["question"] = question
-    slots.feedback = [m for m in outside(lexicon.feedback.find(tokens)) if m.value != NOT_FEEDBACK]
+    tastes = _taste_starts(tokens, lexicon)  # "i like old movies too": a taste, no like of the item shown
+    feedback = [m for m in outside(lexicon.feedback.find(tokens)) if m.value != NOT_FEEDBACK]
+    slots.feedback = [m for m in feedback if not _states_taste(tokens, m, tastes)]
     channel = lexicon.channel.find(tokens)
     slots.channel = str(channel[0].value) if channel else None
     tone = slots.first("tone")
@@ -233,6 +236,18 @@ def extract(
         for m in matches:
             slots.consumed.update(range(m.start, m.end))
     return slots
+
+
+def _taste_starts(tokens: list[Token], lexicon: Lexicon) -> set[int]:
+    """Where a genre, an era or a decade is named ("horror", "old movies", "90s")."""
+    eras = [*lexicon.genres.find(tokens), *lexicon.cues["old"].find(tokens), *lexicon.cues["recent"].find(tokens)]
+    return {m.start for m in eras} | {i for i, t in enumerate(tokens) if _DECADE.match(t.norm)}
+
+
+def _states_taste(tokens: list[Token], cue: Match, tastes: set[int]) -> bool:
+    """A like or dislike cue said of a genre or an era ("I like old movies", "I love all horror"), not of an item."""
+    after = cue.end + 1 if cue.end < len(tokens) and tokens[cue.end].norm in _TASTE_DETERMINERS else cue.end
+    return cue.value in ("like", "dislike") and after in tastes
 
 
 def _in_statement(tokens: list[Token], index: int) -> bool:
