@@ -108,3 +108,24 @@ def test_a_like_of_a_genre_or_an_era_is_no_like_of_the_item_shown(router: Router
 def test_a_like_of_the_item_shown_is_still_recorded(router: Router) -> None:
     planned = calls(router, "I like that one, any older movies?", listed_state())
     assert planned[0] == (ToolName.RECORD_FEEDBACK, {"item": "6", "signal": "like"}), planned
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anything else? What about The Matrix ?",
+        "Do you think the Keanu Reeves one called The Matrix (1999) ?",
+        "what do you think of The Matrix?",
+    ],
+)
+def test_asking_for_an_opinion_of_a_title_asks_about_it(router: Router, text: str) -> None:
+    decision = router.route(text, DialogueState())
+    assert [(c.tool, c.arguments.get("item")) for c in decision.calls] == [
+        (ToolName.ITEM_DETAILS, "The Matrix (1999)")
+    ], decision
+
+
+@pytest.mark.parametrize("state", [DialogueState(), listed_state()])
+def test_how_about_you_asks_about_no_item(router: Router, state: DialogueState) -> None:
+    decision = router.route("I'm good, how about you?", state)
+    assert decision.intent != Intent.ITEM_QUESTION and ToolName.ITEM_DETAILS not in [c.tool for c in decision.calls]

@@ -286,11 +286,15 @@ def free_text(cleaned: str, tokens: list[Token], slots: Slots) -> str | None:
 
 
 def described_search(slots: Slots, title_starts: list[int]) -> bool:
-    """A search by description ("a movie about climbing Everest"): titles after the cue are not the subject."""
+    """A search by description ("a movie about climbing Everest"): titles after the cue are not the subject;
+    "Anything else? What about A Wrinkle in Time?" asks about the title."""
     cue = slots.first("search_cue")
     if cue is None:
         return False
     asks = [m for name in ("request", "search_verb") for m in slots.cues.get(name, []) if m.end <= cue.start]
+    asked = any(q.start <= cue.start < q.end for q in slots.cues.get("question", []))  # "what about X?"
+    if asked and cue.end in title_starts:
+        return False
     return bool(asks) and all(start >= cue.start for start in title_starts)
 
 
