@@ -129,3 +129,22 @@ def test_asking_for_an_opinion_of_a_title_asks_about_it(router: Router, text: st
 def test_how_about_you_asks_about_no_item(router: Router, state: DialogueState) -> None:
     decision = router.route("I'm good, how about you?", state)
     assert decision.intent != Intent.ITEM_QUESTION and ToolName.ITEM_DETAILS not in [c.tool for c in decision.calls]
+
+
+def test_a_current_favorite_is_no_recency_filter(router: Router) -> None:
+    planned = calls(router, "The Matrix (1999) is a current favorite")
+    assert planned and not any("year_from" in arguments for _, arguments in planned), planned
+    recent = calls(router, "any current movies?")
+    assert recent and recent[-1][1].get("year_from"), recent
+
+
+def test_a_childs_age_or_a_sleepover_asks_for_childrens_picks(router: Router) -> None:
+    planned = calls(router, "I am actually looking for movies for my 12 yr olds sleepover")
+    assert planned and planned[-1][1].get("genres") == ["Children"], planned
+    assert "k" not in planned[-1][1], planned  # 12 is an age, not a count
+
+
+def test_how_picks_combine_a_taste_is_no_query(router: Router) -> None:
+    planned = calls(router, "I love action and funny movies, so I looking for something that combines both")
+    assert [tool for tool, _ in planned] == [ToolName.RECOMMEND], planned
+    assert "query" not in planned[0][1] and set(planned[0][1]["genres"]) == {"Action", "Comedy"}, planned

@@ -28,7 +28,7 @@ CUE_LISTS = (
     "old", "title_before", "title_after", "title_span_start", "search_cue", "search_verb", "request",
     "year_after_trailing", "negation_end", "not_count_after", "foreign_words", "explain", "asked_opinion", "praise",
     "criticism", "acknowledgement", "open_request", "taste_statement", "hearsay",
-    "question_inversion", "reply_opener", "pair_ref", "category_ref",
+    "question_inversion", "reply_opener", "pair_ref", "category_ref", "not_recent_after",
 )  # fmt: skip
 
 

@@ -147,7 +147,7 @@ def _years(
         year_to = max(loose) if year_to is None else year_to
     low, high = bounds
     if year_from is None and year_to is None:
-        if lexicon.cues["recent"].find(tokens) and not slots.has("newer"):
+        if _recent(tokens, lexicon) and not slots.has("newer"):
             year_from = high - lexicon.recent_span
         elif lexicon.cues["old"].find(tokens) and not slots.has("older"):
             year_to = lexicon.old_before - 1
@@ -248,6 +248,13 @@ def _states_taste(tokens: list[Token], cue: Match, tastes: set[int]) -> bool:
     """A like or dislike cue said of a genre or an era ("I like old movies", "I love all horror"), not of an item."""
     after = cue.end + 1 if cue.end < len(tokens) and tokens[cue.end].norm in _TASTE_DETERMINERS else cue.end
     return cue.value in ("like", "dislike") and after in tastes
+
+
+def _recent(tokens: list[Token], lexicon: Lexicon) -> bool:
+    """Whether the message asks for recent items: a recency cue that says nothing of what the user likes now
+    ("recent movies", not "a current favorite")."""
+    nouns = lexicon.cues["not_recent_after"]
+    return any(not nouns.find(tokens[m.end : m.end + 1]) for m in lexicon.cues["recent"].find(tokens))
 
 
 def _in_statement(tokens: list[Token], index: int) -> bool:
