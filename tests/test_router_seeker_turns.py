@@ -12,18 +12,25 @@ from bot.agent.router.phrases import clean, tokenize
 from bot.agent.router.routing import Router
 from bot.agent.router.slots import extract, residual
 from store.embedder import HashingEmbedder
+from store.items import CatalogItem
 from tests.router_fakes import item, listed_state, tiny_catalog
 from tools.names import Intent, ToolName
 
 
-@pytest.fixture(scope="module")
-def router() -> Router:
+def catalog() -> list[CatalogItem]:
     extra = [
         item("122912", "Avengers: Infinity War - Part I", 2018, ("Action", "Adventure", "Sci-Fi"), 20),
+        item("1396", "Fear", 1996, ("Thriller",), 15),
+        item("122916", "Black Panther", 2017, ("Action", "Adventure", "Sci-Fi"), 30),
         item("2028", "Saving Private Ryan", 1998, ("Action", "Drama", "War"), 150),
         item("1210", "Star Wars: Episode VI - Return of the Jedi", 1983, ("Action", "Adventure", "Sci-Fi"), 90),
     ]
-    return Router(HashingEmbedder(), None, items=[*tiny_catalog(), *extra])
+    return [*tiny_catalog(), *extra]
+
+
+@pytest.fixture(scope="module")
+def router() -> Router:
+    return Router(HashingEmbedder(), None, items=catalog())
 
 
 def calls(router: Router, text: str, state: DialogueState | None = None) -> list[tuple[str, dict[str, object]]]:
@@ -148,3 +155,48 @@ def test_how_picks_combine_a_taste_is_no_query(router: Router) -> None:
     planned = calls(router, "I love action and funny movies, so I looking for something that combines both")
     assert [tool for tool, _ in planned] == [ToolName.RECOMMEND], planned
     assert "query" not in planned[0][1] and set(planned[0][1]["genres"]) == {"Action", "Comedy"}, planned
+
+
+def reading(top: str) -> Router:
+    """The router with an intent model whose best reading of every message is `top` (the rules decide)."""
+    forced = Router(HashingEmbedder(), None, items=catalog())
+    scores = forced._scores
+    forced._scores = lambda cleaned, slots: {**scores(cleaned, slots), top: 5.0}  # type: ignore[method-assign]
+    return forced
+
+
+@pytest.mark.parametrize("state", [DialogueState(), listed_state()])
+def test_a_question_about_the_recommenders_taste_is_chat(router: Router, state: DialogueState) -> None:
+    decision = reading("profile").route("I'm peachy! Thanks for asking ?! What kind of movies are you into?", state)
+    assert decision.intent == Intent.SMALLTALK and not decision.calls, decision
+    mine = reading("profile").route("What kind of movies am I into? Show my taste", state)
+    assert [c.tool for c in mine.calls] == [ToolName.USER_PROFILE], mine
+
+
+@pytest.mark.parametrize("top", ["item_question", "recommend"])
+@pytest.mark.parametrize(
+    "text", ["No heard it is very good", "I also heard The Matrix (1999) was good, I just have not seen it yet!"]
+)
+def test_hearsay_without_a_question_or_request_is_chat(router: Router, text: str, top: str) -> None:
+    decision = reading(top).route(text, listed_state())
+    assert decision.intent == Intent.SMALLTALK and not decision.calls, decision
+
+
+@pytest.mark.parametrize(
+    "text", ["I heard The Matrix (1999) was good, anything like it?", "The Matrix is good, anything similar?"]
+)
+def test_hearsay_or_praise_next_to_a_request_still_asks(router: Router, text: str) -> None:
+    planned = calls(router, text)
+    assert planned and planned[-1][0] in (ToolName.SIMILAR_ITEMS, ToolName.RECOMMEND), planned
+
+
+def test_a_misremembered_year_is_the_catalogs_film_and_a_far_one_is_another(router: Router) -> None:
+    assert router.named_items("the Reese Witherspoon one called Fear (1990)") == ["1396"]
+    assert router.named_items("I loved The Black Panther (1977)") == []
+    assert router.named_items("Black Panther (2018) was great") == ["122916"]
+
+
+def test_years_relative_to_the_oldest_item_stay_inside_the_catalog(router: Router) -> None:
+    planned = calls(router, "something like Metropolis but older")
+    low, _ = router.year_bounds
+    assert planned and all(arguments.get("year_to", low) >= low for _, arguments in planned), planned

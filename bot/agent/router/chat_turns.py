@@ -10,6 +10,7 @@ lexicon/cues.yaml, the rules here decide what they mean next to the other slots.
 - Several cues in one message give each title its own signal ("I loved Heat but hated Toy Story").
 - "I like action movies" states a taste to be answered with picks, not a question about the profile.
 - "I'm open to anything" asks for picks without constraints.
+- "What kind of movies are you into?" asks about the recommender, "No heard it is very good" reports hearsay: chat.
 - "What are those about?", "Are those both kid movies?" ask about each item shown (two for "both").
 """
 
@@ -28,6 +29,7 @@ LIKE, DISLIKE, SEEN = "like", "dislike", "seen"
 MAX_ASKED_ITEMS = 10  # "What are those about?" answers for every item shown, at most this many (the tools' k)
 _LIST_REQUESTS = ("similar", "more", "next_request", "open_request", "older", "newer", "explain")
 _SENTENCE_END = re.compile(r"[.!?]")
+_HEARSAY_READINGS = ("item_question", "recommend", "search")  # what hearsay without a question is not
 
 
 def _outside_titles(matches: list[Match], hits: list[TitleHit]) -> list[Match]:
@@ -175,6 +177,17 @@ def _asked(text: str, slots: Slots, tokens: list[Token]) -> bool:
     return False
 
 
+def chat_reading(text: str, top: str, slots: Slots) -> bool:
+    """Chat the intent model reads as a request about an item or the profile: a question about the recommender's
+    own taste ("What kind of movies are you into?"), hearsay without a question or request ("No heard it is very
+    good", "I also heard X was good, I just have not seen it yet!")."""
+    user_profile = any(m.value == "profile" for m in slots.cues.get("intent", [])) or slots.has("explain")
+    about_recommender = top == "profile" and slots.has("recommender_taste") and not user_profile
+    asking = slots.has_filters or any(slots.has(cue) for cue in (*_LIST_REQUESTS, "search_verb"))
+    remark = slots.has("hearsay") and "?" not in text and slots.question is None and not asking
+    return about_recommender or (remark and top in _HEARSAY_READINGS)
+
+
 def asks_open(slots: Slots, hits: list[TitleHit]) -> bool:
     """ "I'm open to any suggestion", "anything really": picks without constraints."""
     return slots.has("open_request") and not hits and not slots.has("explain")
@@ -187,6 +200,7 @@ __all__ = [
     "asks_about_named",
     "asks_about_unnamed",
     "asks_open",
+    "chat_reading",
     "is_acknowledgement",
     "opinion_signal",
     "praised",

@@ -17,6 +17,7 @@ from bot.agent.router.chat_turns import (
     asks_about_named,
     asks_about_unnamed,
     asks_open,
+    chat_reading,
     is_acknowledgement,
     opens_as_reply,
     shown_questions,
@@ -27,6 +28,7 @@ from bot.agent.router.feedback_turns import feedback_decision
 from bot.agent.router.followups import (
     FOLLOWUP_INTENTS,
     RULE_CONFIDENCE,
+    clamp_years,
     filter_arguments,
     like_call,
     like_shown,
@@ -110,6 +112,8 @@ class Router:
         scores = self._scores(cleaned, slots)
         decision = self._decide(cleaned, tokens, slots, hits, scores, state)
         decision.slots.update(slot_view(slots, hits))
+        # "older than Metropolis (1927)": every planned year inside the catalog's years
+        decision.calls = [PlannedCall(c.tool, clamp_years(c.arguments, self.year_bounds)) for c in decision.calls]
         return decision
 
     def named_items(self, text: str) -> list[str]:
@@ -156,6 +160,8 @@ class Router:
             top = max((k for k in scores if k != "profile"), key=lambda k: scores[k])
         elif top in _TASTE_READINGS and states_taste(cleaned, slots, in_catalog, tokens):
             top = "recommend"  # "I like action movies", "i like old movies too": a taste, answered with picks
+        if chat_reading(cleaned, top, slots):  # "What kind of movies are you into?"
+            return Decision(Intent.SMALLTALK, RULE_CONFIDENCE)
         if asks_about_named(slots, hits):  # "have you seen X?": about X, no feedback
             return self._question(cleaned, tokens, slots, hits, state)
         feedback = feedback_decision(cleaned, slots, hits, state, tools=self.tools, bounds=self.year_bounds)

@@ -14,6 +14,7 @@ NOT_FEEDBACK = "unseen"  # the feedback cues' group of "haven't seen": phrases t
 NEGATION_WINDOW = 3
 _YEAR = re.compile(rf"^{YEAR_DIGITS}$")
 _STATEMENT_ENDS = frozenset({".", "!"})
+_REQUESTS = ("similar", "more", "next_request", "open_request")  # cue lists that ask for a list
 _TASTE_DETERMINERS = frozenset({"all", "most", "some", "any", "the", "those", "these", "many"})
 _DECADE = re.compile(r"^(?:(1[89]\d0|20\d0)|(\d0))'?s$")
 
@@ -220,6 +221,11 @@ def extract(
     question = [m for m in outside(lexicon.question.find(tokens)) if m.start not in chat | category]
     if "?" in text:  # "I enjoy good action movies. What else?": the question is the sentence with the "?"
         question = [m for m in question if not _in_statement(tokens, m.end)]
+    if slots.has("hearsay") and "?" not in text:  # "heard it is very good": an opinion, no question of the rating
+        question = [m for m in question if m.value != "rating"]
+    if any(slots.has(cue) for cue in _REQUESTS):  # "Heat is good, anything similar?": praise; the question asks
+        praise = {(m.start, m.end) for m in slots.cues.get("praise", [])}
+        question = [m for m in question if (m.start, m.end) not in praise]
     slots.question = str(question[0].value) if question else None
     slots.cues["question"] = question
     tastes = _taste_starts(tokens, lexicon)  # "i like old movies too": a taste, no like of the item shown

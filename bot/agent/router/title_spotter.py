@@ -18,6 +18,7 @@ from bot.agent.router.phrases import REQUEST_PHRASES, Lexicon, Token, phrase_key
 from store.items import CatalogItem
 
 MAX_TITLE_TOKENS = 10
+MISREMEMBERED_YEARS = 6  # "Fear (1990)" for Fear (1996); a title's film more years away is another (a remake)
 FUZZY_CUTOFF = 86.0
 MAX_SPAN_TOKENS = 7
 _ARTICLES = ("the", "a", "an")
@@ -189,6 +190,8 @@ class TitleSpotter:
             else:  # "Spider-Man: Homecoming (2017)" is not Spider-Man (2002)
                 parts = parts_of_bracketed(tokens, hits, paren)
                 hits = [h for h in hits if h not in parts or _of_year(h, year)]
+                # "Fear (1990)" is Fear (1996), a year misremembered; "The Black Panther (1977)" is not the 2017 film
+                hits = [h for h in hits if h.end != paren or not _dated(h) or _of_year(h, year, MISREMEMBERED_YEARS)]
         return sorted(hits, key=lambda h: h.start)
 
     def _with_year(self, key: tuple[str, ...], item: CatalogItem, following: list[str]) -> CatalogItem:
@@ -233,9 +236,14 @@ class TitleSpotter:
         return None
 
 
-def _of_year(hit: TitleHit | None, year: int) -> bool:
-    """The hit is an item of that year, or of a year next to it (release years differ by one between sources)."""
-    return hit is not None and hit.item is not None and abs((hit.item.year or 0) - year) <= 1
+def _dated(hit: TitleHit) -> bool:
+    return hit.item is not None and bool(hit.item.year)
+
+
+def _of_year(hit: TitleHit | None, year: int, off_by: int = 1) -> bool:
+    """The hit is an item of that year, or of a year next to it (release years differ by one between sources;
+    `off_by` years for a year people misremember)."""
+    return hit is not None and hit.item is not None and abs((hit.item.year or 0) - year) <= off_by
 
 
 def titled_tokens(tokens: Sequence[Token], hits: Sequence[TitleHit]) -> frozenset[int]:
