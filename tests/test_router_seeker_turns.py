@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.agent.decision import DialogueState
+from bot.agent.decision import DialogueState, PlannedCall
+from bot.agent.events import ItemView
 from bot.agent.router.phrases import clean, tokenize
+from bot.agent.router.query_text import residual
 from bot.agent.router.routing import Router
-from bot.agent.router.slots import extract, residual
+from bot.agent.router.slots import extract
 from store.embedder import HashingEmbedder
 from store.items import CatalogItem
 from tests.router_fakes import item, listed_state, tiny_catalog
@@ -22,6 +24,7 @@ def catalog() -> list[CatalogItem]:
         item("122912", "Avengers: Infinity War - Part I", 2018, ("Action", "Adventure", "Sci-Fi"), 20),
         item("1396", "Fear", 1996, ("Thriller",), 15),
         item("122916", "Black Panther", 2017, ("Action", "Adventure", "Sci-Fi"), 30),
+        item("58156", "Superhero Movie", 2008, ("Action", "Comedy", "Sci-Fi"), 10),
         item("2028", "Saving Private Ryan", 1998, ("Action", "Drama", "War"), 150),
         item("1210", "Star Wars: Episode VI - Return of the Jedi", 1983, ("Action", "Adventure", "Sci-Fi"), 90),
     ]
@@ -200,3 +203,66 @@ def test_years_relative_to_the_oldest_item_stay_inside_the_catalog(router: Route
     planned = calls(router, "something like Metropolis but older")
     low, _ = router.year_bounds
     assert planned and all(arguments.get("year_to", low) >= low for _, arguments in planned), planned
+
+
+def shown(*views: tuple[str, str, int]) -> DialogueState:
+    """After recommend() showed these (id, title, year) items."""
+    items = [ItemView(i, title, year, (), "", 0.5) for i, title, year in views]
+    return DialogueState(last_items=items, last_calls=[PlannedCall("recommend", {})], shown_ids=[i for i, *_ in views])
+
+
+def test_a_title_after_but_not_gets_no_feedback_and_a_shown_title_seen_gets_a_fresh_list(router: Router) -> None:
+    planned = calls(
+        router, "I have seen It (2017) , but not It (1990) .", shown(("1", "Toy Story", 1995), ("176371", "It", 2017))
+    )
+    assert [a for t, a in planned if t == ToolName.RECORD_FEEDBACK] == [{"item": "It (2017)", "signal": "seen"}]
+    assert planned[-1][0] == ToolName.RECOMMEND and "176371" in planned[-1][1]["exclude_ids"], planned
+
+
+def test_a_dislike_verb_before_a_title_is_feedback_not_a_negation(router: Router) -> None:
+    assert calls(router, "I hate Heat")[0] == (ToolName.RECORD_FEEDBACK, {"item": "Heat (1995)", "signal": "dislike"})
+
+
+def test_a_named_title_seen_next_to_a_question_to_the_recommender_gives_no_fresh_list(router: Router) -> None:
+    planned = calls(router, "I also watched The Matrix (1999) have you seen it?", shown(("1214", "Alien", 1979)))
+    assert planned == [(ToolName.RECORD_FEEDBACK, {"item": "The Matrix (1999)", "signal": "seen"})], planned
+
+
+def test_a_question_about_the_suggestion_next_to_a_title_seen_answers_it(router: Router) -> None:
+    text = "Is that a great one? I have never seen it. I have seen Heat"
+    decision = router.route(text, shown(("1214", "Alien", 1979)))
+    assert [(str(c.tool), dict(c.arguments)) for c in decision.calls] == [
+        (ToolName.RECORD_FEEDBACK, {"item": "Heat (1995)", "signal": "seen"}),
+        (ToolName.ITEM_DETAILS, {"item": "1214"}),
+    ], decision
+    assert decision.intent == Intent.ITEM_QUESTION and decision.question == "rating", decision
+
+
+def test_have_you_seen_with_the_users_own_opinion_is_a_like(router: Router) -> None:
+    planned = calls(router, "Have you seen The Matrix (1999) it was a superhero movie but very funny.")
+    assert planned[0] == (ToolName.RECORD_FEEDBACK, {"item": "The Matrix (1999)", "signal": "like"}), planned
+    assert planned[-1][0] == ToolName.RECOMMEND and planned[-1][1]["likes"] == ["The Matrix (1999)"], planned
+    assert "Superhero Movie" not in str(planned)  # "a superhero movie" describes, names no film
+    asked = calls(router, "Have you seen The Matrix (1999)? it was very funny.")
+    assert [t for t, _ in asked] == [ToolName.ITEM_DETAILS], asked
+
+
+def test_an_opinion_the_intent_model_cannot_place_is_chat(router: Router) -> None:
+    unsure = Router(HashingEmbedder(), None, items=catalog())
+    unsure._scores = lambda cleaned, slots: {"out_of_scope": 0.2, "smalltalk": 0.1}  # type: ignore[method-assign]
+    assert unsure.route("I was but wasn't. Still good though.", DialogueState()).intent == Intent.SMALLTALK
+    assert unsure.route("I was but wasn't.", DialogueState()).intent == Intent.OUT_OF_SCOPE
+
+
+def test_a_liked_film_the_catalog_lacks_is_answered_with_picks(router: Router) -> None:
+    planned = calls(router, "i watched Spider-Man: Homecoming (2017) and it was awesome")
+    assert [t for t, _ in planned] == [ToolName.RECOMMEND] and "likes" not in planned[0][1], planned
+
+
+def test_a_like_with_a_request_for_something_similar_asks_for_its_neighbours(router: Router) -> None:
+    text = "I watched Up (2009) . It's a great moovie. My daughter loved it. Will you recommend me something similar?"
+    planned = calls(router, text)
+    assert planned == [
+        (ToolName.RECORD_FEEDBACK, {"item": "Up (2009)", "signal": "like"}),
+        (ToolName.SIMILAR_ITEMS, {"item": "Up (2009)"}),
+    ], planned

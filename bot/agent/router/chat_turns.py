@@ -50,10 +50,11 @@ def is_acknowledgement(text: str, slots: Slots, hits: list[TitleHit]) -> bool:
     return not (slots.feedback or slots.has_filters or "?" in text or asking)
 
 
-def opens_as_reply(slots: Slots) -> bool:
-    """The message opens with an answer particle ("Yeah, me too.", "No, i haven't but i want to!"): a reply in the
-    conversation, whatever the rest is about."""
-    return any(m.start == 0 for m in slots.cues.get("reply_opener", []))
+def is_remark(slots: Slots) -> bool:
+    """The message opens with an answer particle ("Yeah, me too.", "No, i haven't but i want to!") or gives an
+    opinion ("I was but wasn't. Still good though."): a remark in the conversation, whatever the rest is about."""
+    opinion = slots.has("praise") or slots.has("criticism")
+    return opinion or any(m.start == 0 for m in slots.cues.get("reply_opener", []))
 
 
 def asked_about_shown(text: str, slots: Slots, hits: list[TitleHit], state: DialogueState) -> list[ItemView]:
@@ -94,9 +95,12 @@ def shown_question(slots: Slots) -> str | None:
     return None
 
 
-def asks_about_named(slots: Slots, hits: list[TitleHit]) -> bool:
-    """ "Have you seen X?" / "ever heard of X?": a question about the titles named, without feedback on them."""
-    return bool(hits) and slots.has("asked_opinion") and not slots.feedback
+def asks_about_named(text: str, slots: Slots, hits: list[TitleHit]) -> bool:
+    """ "Have you seen X?" / "ever heard of X?": a question about the titles named, without feedback on them; with
+    an opinion and no question mark ("Have you seen X it was very funny") the user's own statement."""
+    opinion = _outside_titles([*slots.cues.get("praise", []), *slots.cues.get("criticism", [])], hits)
+    stated = "?" not in text and bool(opinion)  # "Have you seen X it was a superhero movie but very funny."
+    return bool(hits) and slots.has("asked_opinion") and not slots.feedback and not stated
 
 
 def asks_about_unnamed(text: str, slots: Slots, hits: list[TitleHit], state: DialogueState) -> bool:
@@ -144,7 +148,7 @@ def title_signals(slots: Slots, hits: list[TitleHit]) -> list[str]:
 def praised(text: str, slots: Slots, hits: list[TitleHit]) -> str | None:
     """An opinion without a feedback cue ("Ant-Man (2015) was pretty good!", "that one was cute", "those are
     awesome"): like on praise, dislike on criticism, None when it is a question or somebody else's opinion."""
-    blocked = ("hearsay", "asked_opinion", "question_inversion", "audience_cue", "copy_action")
+    blocked = ("hearsay", "question_inversion", "audience_cue", "copy_action")
     business = any(m.value in ("audience", "marketing_copy", "keywords") for m in slots.cues.get("intent", []))
     if slots.feedback or "?" in text or business or any(slots.has(cue) for cue in blocked):
         return None
@@ -202,6 +206,7 @@ __all__ = [
     "asks_open",
     "chat_reading",
     "is_acknowledgement",
+    "is_remark",
     "opinion_signal",
     "praised",
     "states_taste",

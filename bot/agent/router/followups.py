@@ -8,6 +8,7 @@ from typing import Any
 from bot.agent.decision import Decision, DialogueState, PlannedCall
 from bot.agent.events import ItemView
 from bot.agent.router.slots import Slots
+from bot.agent.router.title_spotter import TitleHit
 from tools.names import Intent, ToolName
 from tools.registry import ToolRegistry
 
@@ -148,3 +149,21 @@ def rerun(
     arguments["exclude_ids"] = excluded
     tool = ToolName(last.tool)
     return PlannedCall(tool, tools.clean_arguments(tool, clamp_years(arguments, bounds)))
+
+
+def followup_decision(
+    tools: ToolRegistry, slots: Slots, hits: Sequence[TitleHit], state: DialogueState, bounds: tuple[int, int]
+) -> Decision | None:
+    """The previous list call re-run for a follow-up ("more", "older", "funnier", "no horror though"), or None
+    when the message is no follow-up (it names titles, asks for similar items or makes a new request)."""
+    if not state.last_calls or hits or slots.has("similar"):
+        return None
+    older, newer = slots.has("older"), slots.has("newer")
+    more = slots.has("more")
+    refine = slots.has_filters and (not slots.has("request") or slots.has("refine") or slots.only_exclusions)
+    if not (more or older or newer or slots.comparative_genres or refine):
+        return None
+    call = rerun(tools, state, slots, bounds=bounds, exclude_shown=more or older or newer, older=older, newer=newer)
+    if call is None:
+        return None
+    return Decision(FOLLOWUP_INTENTS.get(ToolName(call.tool), Intent.RECOMMEND), RULE_CONFIDENCE, [call])

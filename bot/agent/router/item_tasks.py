@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.agent.decision import TOP_ITEM, Decision, DialogueState, PlannedCall
 from bot.agent.router.followups import RULE_CONFIDENCE
 from bot.agent.router.phrases import Token
-from bot.agent.router.slots import Slots, free_text
+from bot.agent.router.query_text import free_text
+from bot.agent.router.slots import Slots
 from bot.agent.router.targets import target_of
 from bot.agent.router.title_spotter import TitleHit, TitleSpotter
 from tools.names import Intent, ToolName

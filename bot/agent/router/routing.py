@@ -19,29 +19,37 @@ from bot.agent.router.chat_turns import (
     asks_open,
     chat_reading,
     is_acknowledgement,
-    opens_as_reply,
+    is_remark,
     shown_questions,
     states_taste,
 )
 from bot.agent.router.facet_slots import FacetSpotter, people_question_cues
 from bot.agent.router.feedback_turns import feedback_decision
 from bot.agent.router.followups import (
-    FOLLOWUP_INTENTS,
     RULE_CONFIDENCE,
     clamp_years,
     filter_arguments,
+    followup_decision,
     like_call,
     like_shown,
     referenced_item,
     relative_years,
-    rerun,
 )
 from bot.agent.router.intents import IntentClassifier
 from bot.agent.router.item_tasks import copy_decision, task_decision
 from bot.agent.router.phrases import LEXICON_DIR, REQUEST_PHRASES, Lexicon, Token, clean, tokenize
-from bot.agent.router.slots import Slots, described_search, description, extract, residual
+from bot.agent.router.query_text import described_search, description, residual
+from bot.agent.router.slots import Slots, extract
 from bot.agent.router.targets import slot_view, target_of
-from bot.agent.router.title_spotter import TitleHit, TitleSpotter, items_of, title_of, titled_tokens, whole_title
+from bot.agent.router.title_spotter import (
+    TitleHit,
+    TitleSpotter,
+    items_of,
+    title_of,
+    titled_tokens,
+    unnamed_bracketed,
+    whole_title,
+)
 from store.catalog import CatalogStore
 from store.catalog_profile import CatalogProfile, shipped_profile
 from store.embedder import Embedder
@@ -162,9 +170,12 @@ class Router:
             top = "recommend"  # "I like action movies", "i like old movies too": a taste, answered with picks
         if chat_reading(cleaned, top, slots):  # "What kind of movies are you into?"
             return Decision(Intent.SMALLTALK, RULE_CONFIDENCE)
-        if asks_about_named(slots, hits):  # "have you seen X?": about X, no feedback
+        if asks_about_named(cleaned, slots, hits):  # "have you seen X?": about X, no feedback
             return self._question(cleaned, tokens, slots, hits, state)
-        feedback = feedback_decision(cleaned, slots, hits, state, tools=self.tools, bounds=self.year_bounds)
+        unknown = unnamed_bracketed(tokens, hits)  # "Spider-Man: Homecoming (2017)", not in the catalog
+        feedback = feedback_decision(
+            cleaned, slots, hits, state, tools=self.tools, bounds=self.year_bounds, unknown_title=unknown
+        )
         if feedback is not None:
             return feedback
         if asks_open(slots, hits):  # "I'm open to any suggestion"
@@ -185,7 +196,8 @@ class Router:
             return Decision(Intent.ITEM_QUESTION, 0.5, question=slots.question)  # "is it interesting?": which one?
         if slots.has("explain") and not hits:  # "why do you keep recommending dramas?": the profile says why
             top = "profile"
-        followup = None if top == "profile" and slots.has("explain") else self._followup(slots, hits, state)
+        explained = top == "profile" and slots.has("explain")
+        followup = None if explained else followup_decision(self.tools, slots, hits, state, self.year_bounds)
         if followup is not None:
             return followup
         if top in ("keywords", "audience", "profile"):
@@ -200,7 +212,7 @@ class Router:
         if described:
             hits.clear()
         if scores[top] < MIN_INTENT_SCORE and not slots.has_filters:  # nothing placed: chat, or outside the catalog
-            chat = top in ("smalltalk", "help") or opens_as_reply(slots)
+            chat = top in ("smalltalk", "help") or is_remark(slots)  # "Yeah, me too.", "Still good though."
             return Decision(Intent.SMALLTALK if chat else Intent.OUT_OF_SCOPE, max(0.0, scores[top]))
         if top in ("recommend", "search") or ((slots.genres or slots.has_facets) and top != "out_of_scope"):
             return self._list(top, tokens, slots, hits, min(1.0, max(scores[top], 0.5)))
@@ -249,27 +261,6 @@ class Router:
             if target is not None:
                 return like_call(self.tools, target, slots)
         return None
-
-    def _followup(self, slots: Slots, hits: list[TitleHit], state: DialogueState) -> Decision | None:
-        if not state.last_calls or hits or slots.has("similar"):
-            return None
-        older, newer = slots.has("older"), slots.has("newer")
-        more = slots.has("more")
-        refine = slots.has_filters and (not slots.has("request") or slots.has("refine") or slots.only_exclusions)
-        if not (more or older or newer or slots.comparative_genres or refine):
-            return None
-        call = rerun(
-            self.tools,
-            state,
-            slots,
-            bounds=self.year_bounds,
-            exclude_shown=more or older or newer,
-            older=older,
-            newer=newer,
-        )
-        if call is None:
-            return None
-        return Decision(FOLLOWUP_INTENTS.get(ToolName(call.tool), Intent.RECOMMEND), RULE_CONFIDENCE, [call])
 
     def _list(self, top: str, tokens: list[Token], slots: Slots, hits: list[TitleHit], confidence: float) -> Decision:
         skip = {i for h in hits for i in range(h.start, h.end)}

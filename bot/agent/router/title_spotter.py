@@ -18,6 +18,7 @@ from bot.agent.router.phrases import REQUEST_PHRASES, Lexicon, Token, phrase_key
 from store.items import CatalogItem
 
 MAX_TITLE_TOKENS = 10
+_INDEFINITE = frozenset({"a", "an"})
 MISREMEMBERED_YEARS = 6  # "Fear (1990)" for Fear (1996); a title's film more years away is another (a remake)
 FUZZY_CUTOFF = 86.0
 MAX_SPAN_TOKENS = 7
@@ -151,6 +152,8 @@ class TitleSpotter:
             return True
         if self._request_phrase(tokens, start, end):  # "Anything else would you recommend?"
             return False
+        if start > 0 and tokens[start - 1].norm in _INDEFINITE and not self._written_as_title(tokens, start, end):
+            return False  # "it was a superhero movie": a description, not Superhero Movie (2008)
         if self._plain(words):
             return self._written_as_title(tokens, start, end)
         if len(words) == 1 or all(w in self.lexicon.stopwords or w in _ARTICLES for w in words[:-1]):
@@ -234,6 +237,12 @@ class TitleSpotter:
         if any(w not in self.lexicon.vocabulary and w not in self.lexicon.stopwords for w in words):
             return TitleHit(start, end, None, text[tokens[start].start : tokens[end - 1].end], 0.0)
         return None
+
+
+def unnamed_bracketed(tokens: Sequence[Token], hits: Sequence[TitleHit]) -> bool:
+    """A "Title (year)" whose title no hit ends right before: a title the catalog lacks."""
+    ends = {h.end for h in hits}
+    return any(paren not in ends for paren, _ in bracket_years(tokens))
 
 
 def _dated(hit: TitleHit) -> bool:
