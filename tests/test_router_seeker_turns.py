@@ -266,3 +266,10 @@ def test_a_like_with_a_request_for_something_similar_asks_for_its_neighbours(rou
         (ToolName.RECORD_FEEDBACK, {"item": "Up (2009)", "signal": "like"}),
         (ToolName.SIMILAR_ITEMS, {"item": "Up (2009)"}),
     ], planned
+
+
+@pytest.mark.parametrize("text", ["I also like Heat (1995)", "i also love Heat and The Matrix"])
+def test_i_also_like_is_a_like_not_a_similarity_request(router: Router, text: str) -> None:
+    planned = calls(router, text)
+    assert planned[0] == (ToolName.RECORD_FEEDBACK, {"item": "Heat (1995)", "signal": "like"}), planned
+    assert planned[-1][0] == ToolName.RECOMMEND and "Heat (1995)" in planned[-1][1]["likes"], planned
