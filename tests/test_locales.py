@@ -47,8 +47,9 @@ def variables(template: str) -> list[dict[str, object]]:
         "smalltalk": [{"acknowledged": False}, {"acknowledged": True}],
         "feedback": [{"feedback": [{"signal": s, "label": "Heat (1995)"} for s in ("like", "dislike", "seen")],
                       "items": items}],
-        "item_question": [{"item": None, "question": "plot", "people": [], "suggestions": []}] + [
-            {"item": HEAT, "question": q, "people": [], "suggestions": []}
+        "item_question": [{"item": None, "question": "plot", "people": [], "suggestions": [], "unnamed": u}
+                          for u in (False, True)] + [
+            {"item": HEAT, "question": q, "people": [], "suggestions": [], "unnamed": False}
             for q in ("plot", "year", "genre", "rating", "people", "tags")],
         "item_lead": [{"item": HEAT}],
         "profile": [{"summary": "", "taste": {}}, {"summary": "English summary", "taste": TASTE}],
@@ -94,6 +95,16 @@ def test_locale_templates_render_in_their_language(code: str, catalog: str) -> N
             assert not ENGLISH_WORDS.search(own), f"{code}/{template} has English words: {text!r}"
     strings = prompts.strings("ui_strings.yaml", profile=profile)
     assert all(strings.values()) and not any(ENGLISH_WORDS.search(v) for v in strings.values()), strings
+
+
+@pytest.mark.parametrize("code", LOCALES.codes())
+def test_a_question_about_an_item_nobody_named_asks_which_one(code: str) -> None:
+    prompts = Prompts().localized(LOCALES.get(code))
+    profile = localized_profile(shipped_profile("film"), LOCALES.get(code))
+    case = {"item": None, "question": "rating", "people": [], "suggestions": []}
+    which = prompts.template_reply("item_question", profile=profile, **case, unnamed=True)
+    missing = prompts.template_reply("item_question", profile=profile, **case, unnamed=False)
+    assert which != missing and which.rstrip().endswith((".", "。")) and ("?" in which or "？" in which), which
 
 
 @pytest.mark.parametrize("code", OTHER)

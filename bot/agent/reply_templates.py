@@ -133,7 +133,13 @@ def _item_question(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
         people = list(people_facet.values_of(item)) if item is not None and people_facet is not None else []
         answers.append(
             prompts.template_reply(
-                intent, profile=facts.profile, item=item, question=question, people=people, suggestions=[]
+                intent,
+                profile=facts.profile,
+                item=item,
+                question=question,
+                people=people,
+                suggestions=[],
+                unnamed=not facts.decision.calls,  # "is it interesting?" with nothing shown: which one?
             )
         )
     return "\n\n".join(answers)
