@@ -254,8 +254,10 @@ def test_an_opinion_the_intent_model_cannot_place_is_chat(router: Router) -> Non
     assert unsure.route("I was but wasn't.", DialogueState()).intent == Intent.OUT_OF_SCOPE
 
 
-def test_a_liked_film_the_catalog_lacks_is_answered_with_picks(router: Router) -> None:
-    planned = calls(router, "i watched Spider-Man: Homecoming (2017) and it was awesome")
+@pytest.mark.parametrize("state", [DialogueState(), listed_state()])
+def test_a_liked_film_the_catalog_lacks_is_answered_with_picks(router: Router, state: DialogueState) -> None:
+    # "it" is the film named, not the item shown (after a list it recorded a like of the first item shown)
+    planned = calls(router, "i watched Spider-Man: Homecoming (2017) and it was awesome", state)
     assert [t for t, _ in planned] == [ToolName.RECOMMEND] and "likes" not in planned[0][1], planned
 
 

@@ -142,7 +142,10 @@ def _item_question(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
                 unnamed=not facts.decision.calls,  # "is it interesting?" with nothing shown: which one?
             )
         )
-    return "\n\n".join(answers)
+    noted = _noted(facts)  # "Is that a great one? ... I have seen American Pie": the feedback said first
+    if noted:
+        answers.insert(0, prompts.template_reply(Intent.FEEDBACK, profile=facts.profile, feedback=noted, items=[]))
+    return "\n\n".join(a.strip() for a in answers)
 
 
 def _profile(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
@@ -160,13 +163,17 @@ def taste_summary(prompts: Prompts, profile: CatalogProfile, words: Locale, tast
     return prompts.localized(words).template_reply(Intent.PROFILE, profile=localized, summary=summary, taste=taste)
 
 
-def _feedback(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
-    feedback = [
+def _noted(facts: ReplyFacts) -> list[dict[str, str]]:
+    """The feedback recorded this turn: its signal and the item's label."""
+    return [
         {"signal": o.arguments.get("signal", "seen"), "label": o.result.items[0].item.label}
         for o in facts.ok
         if o.name == ToolName.RECORD_FEEDBACK and o.result is not None and o.result.items
     ]
-    return prompts.template_reply(intent, profile=facts.profile, feedback=feedback, items=facts.items)
+
+
+def _feedback(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
+    return prompts.template_reply(intent, profile=facts.profile, feedback=_noted(facts), items=facts.items)
 
 
 def _keywords(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:

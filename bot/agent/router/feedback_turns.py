@@ -51,7 +51,8 @@ def feedback_decision(
     opinion = praised(text, slots, hits)  # "Ant-Man (2015) was pretty good!", "those are awesome"
     if not slots.feedback and opinion is None:
         return None
-    ref = referenced_item(slots, state, pronoun=True)
+    # "i watched Spider-Man: Homecoming (2017) and it was awesome": "it" is the film named, not the item shown
+    ref = None if unknown_title else referenced_item(slots, state, pronoun=True)
     shown = [i.item_id for i in shown_referenced(slots, state)]  # "those are awesome", "I have seen both movies!"
     # "those" with an opinion ("those are awesome") or only "seen" ("I have seen both"); "i like those kind of
     # movies" is a taste, not a like of each
@@ -63,8 +64,7 @@ def feedback_decision(
     if not targets:
         # "i watched Spider-Man: Homecoming (2017) and it was awesome", a film the catalog lacks: nothing to record,
         # a taste stated all the same, answered with picks
-        liked_unknown = unknown_title and signal == LIKE and not state.last_items
-        return _picks(tools, slots, [], [], []) if liked_unknown else None
+        return _picks(tools, slots, [], [], []) if unknown_title and signal == LIKE else None
     several = len(named) > 1 and len(slots.feedback) > 1  # "I loved Heat but hated Toy Story": one per title
     signals = title_signals(slots, named) if several else [signal] * len(targets)
     pairs = list(zip(targets, signals, strict=True))
