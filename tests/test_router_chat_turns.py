@@ -36,6 +36,11 @@ def signals(router: Router, text: str, state: DialogueState | None = None) -> li
         "Thanks for the suggestions, have a nice day!",
         "ok I will try them, bye",
         "sounds interesting, I will add that to my list",
+        # choosing a suggestion, looking forward to one, promising to watch (ReDial)
+        "I think I'll go with Heat (1995) he cant fight me on that one.",
+        "Cant wait for Mission: Impossible - Fallout (2018)",
+        "Haven't seen it yet, but i certainly will based on your suggestion.",
+        "Now i have a lot of movies to watch",
     ],
 )
 def test_an_acknowledgement_after_a_list_is_chat(router: Router, text: str) -> None:

@@ -1,7 +1,7 @@
 """Seeker messages of ReDial the router used to misread (issue 14), with the real lexicon and a fake intent model:
 a genre word inside a title is the title's; a question cue in a sentence that ends with "." is no question when
-another sentence asks; "that genre" points at no item shown; choosing a suggestion ("I think I'll go with X") or
-promising to watch ("I certainly will based on your suggestion") is chat."""
+another sentence asks; "that genre" points at no item shown; a request next to a promise to watch still asks (the
+promises themselves: tests/test_router_chat_turns.py); and the other rules of docs/agent.md's seeker-turn list."""
 
 from __future__ import annotations
 
@@ -72,20 +72,6 @@ def test_that_genre_points_at_no_item_shown(router: Router) -> None:
     assert [c.tool for c in asked.calls] == [ToolName.ITEM_DETAILS] and asked.question == "genre", asked
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I think I'll go with Heat (1995) he cant fight me on that one.",
-        "Cant wait for Mission: Impossible - Fallout (2018)",
-        "Haven't seen it yet, but i certainly will based on your suggestion.",
-        "Now i have a lot of movies to watch",
-    ],
-)
-def test_choosing_a_suggestion_or_promising_to_watch_is_chat(router: Router, text: str) -> None:
-    decision = router.route(text, listed_state())
-    assert decision.intent == Intent.SMALLTALK and not decision.calls, decision
-
-
 def test_a_request_next_to_a_promise_still_asks(router: Router) -> None:
     planned = calls(router, "I certainly will. What else would you recommend?", listed_state())
     assert [tool for tool, _ in planned] == [ToolName.RECOMMEND], planned
@@ -129,10 +115,7 @@ def test_a_like_of_the_item_shown_is_still_recorded(router: Router) -> None:
     ],
 )
 def test_asking_for_an_opinion_of_a_title_asks_about_it(router: Router, text: str) -> None:
-    decision = router.route(text, DialogueState())
-    assert [(c.tool, c.arguments.get("item")) for c in decision.calls] == [
-        (ToolName.ITEM_DETAILS, "The Matrix (1999)")
-    ], decision
+    assert calls(router, text) == [(ToolName.ITEM_DETAILS, {"item": "The Matrix (1999)"})], text
 
 
 @pytest.mark.parametrize("state", [DialogueState(), listed_state()])
