@@ -10,7 +10,9 @@ import pytest
 
 from bot.agent.decision import DialogueState, PlannedCall
 from bot.agent.events import ItemView
-from tests.facet_fixtures import routed
+from bot.agent.router.routing import Router
+from store.embedder import HashingEmbedder
+from tests.facet_fixtures import books_store, routed
 from tools.names import Intent, ToolName
 
 LIST_TOOLS = (ToolName.RECOMMEND, ToolName.SEARCH_CATALOG)
@@ -39,6 +41,36 @@ def test_author_facet_from_cue_words(text: str, author: str) -> None:
     assert arguments["facets"] == {"authors": [author]}
     assert "likes" not in arguments, "a facet value is not a liked title"
     assert not {"king", "tolkien", "books", "novels"} & set((arguments.get("query") or "").lower().split())
+
+
+@pytest.mark.parametrize(
+    ("text", "author"),
+    [
+        ("Stephen King books", "Stephen King"),
+        ("any agatha christie novels?", "Agatha Christie"),
+        ("I want Owen King books", "Owen King"),
+    ],
+)
+def test_an_author_written_right_before_the_item_word_is_the_author_facet(text: str, author: str) -> None:
+    tool, arguments = one_call("books", text)  # "Stephen King books" was "If you like The King (2014)"
+    assert tool in LIST_TOOLS and arguments["facets"] == {"authors": [author]}, arguments
+    assert "likes" not in arguments and "titles" not in routed("books", text).slots
+
+
+def test_a_facet_request_the_intent_model_reads_as_the_profile_asks_for_picks() -> None:
+    router = Router(HashingEmbedder(), None, store=books_store())
+    scores = router._scores
+    router._scores = lambda cleaned, slots: {**scores(cleaned, slots), "profile": 5.0}  # type: ignore[method-assign]
+    picks = router.route("Stephen King books", DialogueState())  # the embedded intent model says "profile"
+    assert [c.tool for c in picks.calls] in ([ToolName.RECOMMEND], [ToolName.SEARCH_CATALOG]), picks
+    mine = router.route("what is my taste in Stephen King books?", DialogueState())
+    assert [c.tool for c in mine.calls] == [ToolName.USER_PROFILE], mine
+
+
+@pytest.mark.parametrize("text", ["some good books", "King books", "fantasy books please"])
+def test_words_before_the_item_word_that_are_no_exact_value_name_nobody(text: str) -> None:
+    decision = routed("books", text)
+    assert "facets" not in decision.slots and not any("facets" in c.arguments for c in decision.calls), decision
 
 
 def test_titles_inside_facet_values_are_not_titles() -> None:

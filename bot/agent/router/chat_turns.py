@@ -166,9 +166,13 @@ def praised(text: str, slots: Slots, hits: list[TitleHit]) -> str | None:
 def states_taste(text: str, slots: Slots, names_catalog: bool, tokens: list[Token]) -> bool:
     """A statement of taste ("I like comedy and action movies", "I love all movies"), not a question about the
     profile ("what do I like?", "my taste"): it asks for picks."""
-    profile_cue = any(m.value == "profile" for m in slots.cues.get("intent", []))
     stated = slots.has("taste_statement") and bool(slots.genres or names_catalog)
-    return stated and not (profile_cue or slots.has("explain") or slots.question or _asked(text, slots, tokens))
+    return stated and not (asks_own_profile(slots) or slots.question or _asked(text, slots, tokens))
+
+
+def asks_own_profile(slots: Slots) -> bool:
+    """A profile cue ("my taste", "what do I like") or a question why the picks are what they are."""
+    return any(m.value == "profile" for m in slots.cues.get("intent", [])) or slots.has("explain")
 
 
 def _asked(text: str, slots: Slots, tokens: list[Token]) -> bool:
@@ -185,8 +189,7 @@ def chat_reading(text: str, top: str, slots: Slots) -> bool:
     """Chat the intent model reads as a request about an item or the profile: a question about the recommender's
     own taste ("What kind of movies are you into?"), hearsay without a question or request ("No heard it is very
     good", "I also heard X was good, I just have not seen it yet!")."""
-    user_profile = any(m.value == "profile" for m in slots.cues.get("intent", [])) or slots.has("explain")
-    about_recommender = top == "profile" and slots.has("recommender_taste") and not user_profile
+    about_recommender = top == "profile" and slots.has("recommender_taste") and not asks_own_profile(slots)
     asking = slots.has_filters or any(slots.has(cue) for cue in (*_LIST_REQUESTS, "search_verb"))
     remark = slots.has("hearsay") and "?" not in text and slots.question is None and not asking
     return about_recommender or (remark and top in _HEARSAY_READINGS)
@@ -204,6 +207,7 @@ __all__ = [
     "asks_about_named",
     "asks_about_unnamed",
     "asks_open",
+    "asks_own_profile",
     "chat_reading",
     "is_acknowledgement",
     "is_remark",

@@ -46,7 +46,16 @@ class _Value:
 class FacetSpotter:
     """Finds the profile's facets in a message; a catalog without facets finds nothing."""
 
-    def __init__(self, profile: CatalogProfile, index: FacetIndex | None, lexicon: Lexicon) -> None:
+    def __init__(
+        self,
+        profile: CatalogProfile,
+        index: FacetIndex | None,
+        lexicon: Lexicon,
+        item_words: frozenset[str] = frozenset(),
+    ) -> None:
+        """item_words: what people call the catalog's items ("books", "novels"): "Stephen King books" names the
+        author right before them."""
+        self.item_words = item_words
         folder = lexicon.folder if (lexicon.folder / FACETS_FILE).is_file() else LEXICON_DIR
         data = load_yaml(folder / FACETS_FILE)
         self.lexicon = lexicon
@@ -126,6 +135,27 @@ class FacetSpotter:
                 if field_name in found.values:
                     break
 
+    def _before_items(self, text: str, tokens: list[Token], found: FacetSlots) -> None:
+        """ "Stephen King books", "Agatha Christie novels": a facet value written exactly right before the catalog's
+        item word (no cue word; only an exact value, so "good books" names nobody)."""
+        assert self.index is not None
+        for i, token in enumerate(tokens):
+            if token.norm not in self.item_words or i in found.spans:
+                continue
+            for field_name in self._primary:
+                if field_name in found.values:
+                    continue
+                matcher = self.index.matcher(field_name)
+                for start in range(max(0, i - self._max_words), i):
+                    span = tokens[start:i]
+                    if any(t.is_break for t in span) or all(t.norm in self.lexicon.stopwords for t in span):
+                        continue
+                    match = matcher.match(text[span[0].start : span[-1].end])
+                    if match.value is not None and match.how == "exact":
+                        found.values[field_name] = [match.value]
+                        found.spans.update(range(start, i))
+                        break
+
     # ---- range facets ------------------------------------------------------------------------------------
     def _number(self, text: str, tokens: list[Token], i: int) -> tuple[float, int] | None:
         """The number at tokens[i] ("20", "19.99") and the token index after it."""
@@ -190,6 +220,7 @@ class FacetSpotter:
         found = FacetSlots()
         if self.index is not None and self._primary:
             self._exact(text, tokens, found)
+            self._before_items(text, tokens, found)
         self._ranges_in(text, tokens, found)
         return found
 

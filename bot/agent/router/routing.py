@@ -17,6 +17,7 @@ from bot.agent.router.chat_turns import (
     asks_about_named,
     asks_about_unnamed,
     asks_open,
+    asks_own_profile,
     chat_reading,
     is_acknowledgement,
     is_remark,
@@ -89,7 +90,8 @@ class Router:
         additions = {**self.words.additions(), **people_question_cues(profile, folder)}
         self.lexicon = Lexicon(folder, categories=categories, additions=additions)
         self.classifier = IntentClassifier(embedder, folder / "intents.yaml", self.words.adapt_example)
-        self.facets = FacetSpotter(profile, store.facets if store is not None else None, self.lexicon)
+        facet_index = store.facets if store is not None else None
+        self.facets = FacetSpotter(profile, facet_index, self.lexicon, self.words.own.words)
         self.spotter = TitleSpotter(catalog, self.lexicon)
         years = [i.year for i in catalog if i.year]
         self.year_bounds = (min(years, default=1900), max(years, default=2030))
@@ -168,6 +170,8 @@ class Router:
             top = max((k for k in scores if k != "profile"), key=lambda k: scores[k])
         elif top in _TASTE_READINGS and states_taste(cleaned, slots, in_catalog, tokens):
             top = "recommend"  # "I like action movies", "i like old movies too": a taste, answered with picks
+        elif top == "profile" and slots.has_facets and not asks_own_profile(slots):
+            top = "recommend"  # "Stephen King books": a request with a facet, not a question about the profile
         if chat_reading(cleaned, top, slots):  # "What kind of movies are you into?"
             return Decision(Intent.SMALLTALK, RULE_CONFIDENCE)
         if asks_about_named(cleaned, slots, hits):  # "have you seen X?": about X, no feedback
