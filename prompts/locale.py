@@ -22,7 +22,7 @@ LOCALES_FOLDER = "locales"
 PHRASE_KEYS = (
     "and", "list_sep", "constraint_sep", "exclude", "years", "year_from", "year_to", "min_rating", "because_liked",
     "similar_to", "like_anchor", "matches", "popular", "details_of", "signal_like", "signal_dislike", "signal_seen",
-    "or", "facet_values", "facet_between", "facet_under", "facet_over", "because_shared",
+    "or", "facet_values", "facet_between", "facet_under", "facet_over", "because_shared", "unmet",
 )  # fmt: skip
 FALLBACK_NOUN = "item"
 FALLBACK_CATEGORY = "category"

@@ -170,3 +170,20 @@ def test_film_router_has_no_facets() -> None:
     decision = routed("films", "recommend me books by Stephen King")
     assert "facets" not in decision.slots
     assert all("facets" not in c.arguments for c in decision.calls)
+
+
+@pytest.mark.parametrize(
+    ("catalog", "text", "unmet"),
+    [
+        ("books", "Stephen King books under 400 pages", ["under 400 pages"]),  # goodbooks-10k has no page counts
+        ("films", "a comedy under 2 hours", ["under 2 hours"]),
+        ("films", "a film for kids under 10 years old", None),  # an age
+        ("films", "give me 3 comedies over 3 stars", None),  # a rating
+        ("films", "movies from 1990", None),  # a year
+        ("shop", "mugs under 20 euros", None),  # the shop's price facet
+    ],
+)
+def test_a_bound_no_facet_can_apply_is_kept_to_be_said(catalog: str, text: str, unmet: list[str] | None) -> None:
+    decision = routed(catalog, text)
+    assert decision.slots.get("unmet") == unmet, decision
+    assert not any("pages" in str(c.arguments.get("query")) for c in decision.calls), decision  # not a query word

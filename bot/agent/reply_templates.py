@@ -217,6 +217,7 @@ def _no_result(prompts: Prompts, facts: ReplyFacts) -> str:
     return prompts.template_reply(Intent.HELP, profile=facts.profile)
 
 
+LIST_INTENTS = frozenset({Intent.RECOMMEND, Intent.SEARCH, Intent.SIMILAR})  # replies that show a list
 RENDERERS: dict[Intent, Renderer] = {
     Intent.RECOMMEND: _list,
     Intent.SEARCH: _list,
@@ -249,4 +250,7 @@ def render_template_reply(
         suggestions = list(dict.fromkeys(s for o in outcomes for s in o.suggestions))[:MAX_SUGGESTIONS]
         profile = localized_profile(ctx.catalog.profile, ctx.locale)
         return prompts.template_reply("error", profile=profile, errors=errors, suggestions=suggestions)
-    return RENDERERS[intent](prompts, intent, ReplyFacts(ctx, decision, ok, items))
+    reply = RENDERERS[intent](prompts, intent, ReplyFacts(ctx, decision, ok, items))
+    unmet = (decision.slots.get("unmet") or []) if intent in LIST_INTENTS else []
+    # "Stephen King books under 400 pages" without page counts: said, not silently dropped
+    return " ".join([reply, *(ctx.locale.phrase("unmet", phrase=phrase) for phrase in unmet)])

@@ -30,6 +30,7 @@ class FacetSlots:
     min_values: dict[str, float] = field(default_factory=dict)
     max_values: dict[str, float] = field(default_factory=dict)
     spans: set[int] = field(default_factory=set)
+    unmet: list[str] = field(default_factory=list)  # "under 400 pages" where no facet has pages: said, not applied
 
     def __bool__(self) -> bool:
         return bool(self.values or self.min_values or self.max_values)
@@ -210,6 +211,30 @@ class FacetSpotter:
                     continue
                 found.spans.update(range(cue.start - (1 if label else 0), end))
 
+    def _unmet_ranges(self, text: str, tokens: list[Token], found: FacetSlots) -> None:
+        """A bound with a unit that no facet has ("under 400 pages" for a catalog without page counts, "under 2
+        hours" without running times): kept as written so the reply says it is not applied, and out of the query."""
+        for kind in ("range_between", "range_max", "range_min"):
+            for cue in self._bounds[kind].find(tokens):
+                number = self._number(text, tokens, cue.end)
+                if number is None or cue.start in found.spans or _YEAR.match(tokens[cue.end].norm):
+                    continue
+                unit = number[1]
+                if unit >= len(tokens) or not self._unit_word(tokens, unit):
+                    continue
+                found.unmet.append(text[tokens[cue.start].start : tokens[unit].end])
+                found.spans.update(range(cue.start, unit + 1))
+
+    def _unit_word(self, tokens: list[Token], i: int) -> bool:
+        """A word that can be a number's unit: not a count of items ("3 movies"), an age ("10 years old") or a
+        stop word ("5 of")."""
+        token = tokens[i]
+        counted = any(
+            m.start == 0 for name in ("count_after", "not_unit") for m in self.lexicon.cues[name].find(tokens[i:])
+        )
+        plain = token.norm in self.lexicon.stopwords or token.norm in self.item_words
+        return token.norm.isalpha() and not (counted or plain)
+
     def _label_before(self, tokens: list[Token], start: int) -> str | None:
         for field_name, units in self._units.items():
             if start > 0 and units.find(tokens[start - 1 : start]):
@@ -222,6 +247,7 @@ class FacetSpotter:
             self._exact(text, tokens, found)
             self._before_items(text, tokens, found)
         self._ranges_in(text, tokens, found)
+        self._unmet_ranges(text, tokens, found)
         return found
 
 

@@ -114,6 +114,7 @@ class Router:
         hits = [h for h in self.spotter.spot(cleaned, tokens) if not facets.spans.intersection(range(h.start, h.end))]
         slots = extract(cleaned, tokens, self.lexicon, self.year_bounds, titled_tokens(tokens, hits))
         slots.facets, slots.min_values, slots.max_values = facets.values, facets.min_values, facets.max_values
+        slots.unmet = facets.unmet
         slots.consumed.update(facets.spans)
         other_script = sum(1 for t in words if not t.norm.isascii()) / len(words)
         foreign = sum(m.end - m.start for m in slots.cues.get("foreign_words", [])) / len(words)

@@ -39,6 +39,7 @@ class Slots:
     facets: dict[str, list[str]] = field(default_factory=dict)  # the catalog profile's facets (router/facet_slots.py)
     min_values: dict[str, float] = field(default_factory=dict)
     max_values: dict[str, float] = field(default_factory=dict)
+    unmet: list[str] = field(default_factory=list)  # bounds no facet can apply ("under 400 pages")
     cues: dict[str, list[Match]] = field(default_factory=dict)
     consumed: set[int] = field(default_factory=set)
 

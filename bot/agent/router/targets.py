@@ -26,6 +26,7 @@ def slot_view(slots: Slots, hits: list[TitleHit]) -> dict[str, Any]:
         "tone": slots.tone,
         "audience": slots.audience,
         "ordinal": slots.ordinal,
+        "unmet": slots.unmet,
         **slots.facet_arguments(),
     }
     return {k: v for k, v in view.items() if v not in (None, [], {})}
