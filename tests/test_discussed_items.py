@@ -18,7 +18,7 @@ from bot.concierge import Concierge
 from store.items import CatalogItem
 from tests.app_fixtures import small_backend
 from tests.catalog_fixtures import demo_hybrid_ranker
-from tools.recommend import DISCUSSED_WEIGHT, history_weights
+from tools.recommend import DISCUSSED_WEIGHT, STATED_SHARE, history_weights
 from tools.recommender.hybrid import HybridRanker, RankRequest
 from tools.recommender.ranking_steps import fresh_popularity, query_strength
 from tools.registry import default_tools
@@ -79,6 +79,31 @@ def test_discussed_items_weigh_less_than_likes_and_never_dislikes(backend: Conci
     history, _, discussed = history_weights(ctx, None, backend.components.history.disliked_ids("discussed-weights"))
     assert history == {liked: 1.0, seen: DISCUSSED_WEIGHT}
     assert discussed == frozenset({seen})
+
+
+def test_likes_stated_in_chat_weigh_as_much_as_a_long_history(backend: Concierge) -> None:
+    items = backend.components.catalog.items()
+    user = "long-history"
+    for item in items[:30]:
+        backend.components.history.add_event(user, item.item_id, "like")
+    ctx = backend.components.tool_context(user)
+    stated = items[40]
+    history, labels, _ = history_weights(ctx, [stated.item_id], frozenset())
+    own = sum(w for i, w in history.items() if i != stated.item_id)
+    assert own == pytest.approx(30.0) and history[stated.item_id] == pytest.approx(STATED_SHARE * own), history
+    assert labels == [stated.label]
+
+
+def test_a_stated_like_leans_a_long_history_towards_it(ranker: HybridRanker) -> None:
+    catalog = ranker.catalog
+    dramas = [i for i in catalog.items() if i.genres == ("Drama",)][:40]
+    horror = next(i for i in catalog.items() if i.title == "Alien")
+    keep = catalog.mask(exclude_ids=[horror.item_id, *(i.item_id for i in dramas)])
+    long_history = {i.item_id: 1.0 for i in dramas}
+    drowned = ranker.rank(RankRequest({**long_history, horror.item_id: 1.0}, keep, 10))
+    weighed = ranker.rank(RankRequest({**long_history, horror.item_id: STATED_SHARE * len(dramas)}, keep, 10))
+    lean = lambda picks: sum(bool({"Horror", "Sci-Fi"} & set(p.item.genres)) for p in picks)  # noqa: E731
+    assert lean(weighed) >= 5 > lean(drowned), ([p.item.title for p in drowned], [p.item.title for p in weighed])
 
 
 def test_a_discussed_item_shapes_the_picks_but_is_never_cited_as_liked(ranker: HybridRanker) -> None:

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 # the ReDial dialogues, scoring from every item the conversation named beats scoring from the stated likes alone
 # (docs/evaluation.md); on MovieLens a seen item at a quarter of a like's weight helped too.
 DISCUSSED_WEIGHT = 0.5
+# The likes stated in the conversation, together, against the user's whole history (1.0: as much as all of it).
+STATED_SHARE = 1.0
 
 
 def history_weights(
@@ -33,12 +35,14 @@ def history_weights(
     dislikes, read once per call: `History.disliked_ids`) are never in it."""
     history = {item: weight / 5.0 for item, weight in ctx.history.liked(ctx.user_id).items()}
     stated: list[str] = []
-    for item_id in ctx.stated_likes:
-        history[item_id] = 1.0
-    for ref in likes or []:
-        item = ctx.titles.resolve(ref)
-        history[item.item_id] = 1.0
-        stated.append(item.label)
+    resolved = [ctx.titles.resolve(ref) for ref in likes or []]
+    chat_likes = list(dict.fromkeys([*ctx.stated_likes, *(item.item_id for item in resolved)]))
+    # "I loved The Conjuring" from a user with 500 rated films: the likes said now weigh, together, as much as the
+    # whole history (at least a like's 1.0 each), so they shape the picks the reply says they come from
+    weight = max(1.0, STATED_SHARE * sum(history.values()) / len(chat_likes)) if chat_likes else 1.0
+    for item_id in chat_likes:
+        history[item_id] = weight
+    stated.extend(item.label for item in resolved)
     discussed = frozenset(i for i in ctx.discussed if i not in history and i not in disliked)
     for item_id in discussed:
         history[item_id] = DISCUSSED_WEIGHT
