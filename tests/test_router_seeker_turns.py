@@ -258,3 +258,11 @@ def test_i_also_like_is_a_like_not_a_similarity_request(router: Router, text: st
     planned = calls(router, text)
     assert planned[0] == (ToolName.RECORD_FEEDBACK, {"item": "Heat (1995)", "signal": "like"}), planned
     assert planned[-1][0] == ToolName.RECOMMEND and "Heat (1995)" in planned[-1][1]["likes"], planned
+
+
+def test_is_it_like_a_title_compares_the_item_shown_with_it(router: Router) -> None:
+    decision = router.route("is it like The Matrix (1999) ?", listed_state())
+    assert [c.arguments["item"] for c in decision.calls] == ["6", "The Matrix (1999)"], decision
+    assert decision.intent == Intent.ITEM_QUESTION and decision.question == "genre", decision
+    # "something like The Matrix" still asks for its neighbours
+    assert [c.tool for c in router.route("something like The Matrix", listed_state()).calls] == [ToolName.SIMILAR_ITEMS]

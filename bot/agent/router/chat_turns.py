@@ -20,9 +20,10 @@ import re
 
 from bot.agent.decision import Decision, DialogueState, PlannedCall
 from bot.agent.events import ItemView
+from bot.agent.router.followups import referenced_item
 from bot.agent.router.phrases import Match, Token
 from bot.agent.router.slots import Slots
-from bot.agent.router.title_spotter import TitleHit
+from bot.agent.router.title_spotter import TitleHit, title_of
 from tools.names import Intent, ToolName
 
 LIKE, DISLIKE, SEEN = "like", "dislike", "seen"
@@ -93,6 +94,17 @@ def shown_question(slots: Slots) -> str | None:
     if slots.has("question_inversion") and slots.genres and not (dates or slots.exclude_genres):
         return "genre"
     return None
+
+
+def compared(slots: Slots, hits: list[TitleHit], state: DialogueState, confidence: float) -> Decision | None:
+    """ "is it like Cabin Fever (2000)?": the item shown and the titles named, side by side (their genres)."""
+    named = [title_of(h) for h in hits if h.item is not None]
+    if not (slots.has("compare") and named):
+        return None
+    shown = referenced_item(slots, state, pronoun=True)
+    items = [*([shown.item_id] if shown is not None else []), *named]
+    calls = [PlannedCall(ToolName.ITEM_DETAILS, {"item": item}) for item in dict.fromkeys(items)]
+    return Decision(Intent.ITEM_QUESTION, confidence, calls, question="genre")
 
 
 def asks_about_named(text: str, slots: Slots, hits: list[TitleHit]) -> bool:
@@ -209,6 +221,7 @@ __all__ = [
     "asks_open",
     "asks_own_profile",
     "chat_reading",
+    "compared",
     "is_acknowledgement",
     "is_remark",
     "opinion_signal",

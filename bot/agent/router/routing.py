@@ -19,6 +19,7 @@ from bot.agent.router.chat_turns import (
     asks_open,
     asks_own_profile,
     chat_reading,
+    compared,
     is_acknowledgement,
     is_remark,
     shown_questions,
@@ -188,6 +189,9 @@ class Router:
             return self._list("recommend", tokens, slots, hits, RULE_CONFIDENCE)
         if slots.channel and (hits or slots.has("copy_action") or top == "marketing_copy"):
             return copy_decision(self.tools, self.spotter, cleaned, tokens, slots, hits, state)
+        side_by_side = compared(slots, hits, state, RULE_CONFIDENCE)  # "is it like Cabin Fever (2000)?"
+        if side_by_side is not None:
+            return side_by_side
         shown = shown_questions(cleaned, slots, hits, state, RULE_CONFIDENCE)  # "What are those about?"
         if shown is not None and top not in ("keywords", "audience"):
             return shown

@@ -213,6 +213,10 @@ def extract(
     taste = {i for m in slots.cues.get("taste_statement", []) for i in range(m.start, m.end)}
     if taste and "similar" in slots.cues:  # "I like horror movies" states a taste; "like" there is no "like X"
         slots.cues["similar"] = [m for m in slots.cues["similar"] if m.start not in taste]
+    inverted = {m.end for m in slots.cues.get("question_inversion", [])}
+    if any(m.start in inverted for m in slots.cues.get("similar", [])):  # "is it like X?" compares, asks no picks
+        slots.cues["compare"] = [m for m in slots.cues["similar"] if m.start in inverted]
+        slots.cues["similar"] = [m for m in slots.cues["similar"] if m.start not in inverted]
     _genres(tokens, lexicon, slots, titled)
     _years(tokens, lexicon, slots, bounds, titled)
     _count(tokens, lexicon, slots)
