@@ -44,7 +44,8 @@ def variables(template: str) -> list[dict[str, object]]:
         "search": [{"items": [], "constraints": ""}, {"items": items, "constraints": "Crime"}],
         "similar": [{"items": [], "anchor": "", "constraints": ""}, {"items": items, "anchor": "Heat (1995)",
                     "constraints": "Crime"}, {"items": items, "anchor": "", "constraints": ""}],
-        "smalltalk": [{"acknowledged": False}, {"acknowledged": True}],
+        "smalltalk": [{"acknowledged": a, "about_recommender": r} for a, r in ((False, False), (True, False),
+                      (False, True))],
         "feedback": [{"feedback": [{"signal": s, "label": "Heat (1995)"} for s in ("like", "dislike", "seen")],
                       "items": items}],
         "item_question": [{"item": None, "question": "plot", "people": [], "suggestions": [], "unnamed": u}

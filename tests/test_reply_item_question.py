@@ -1,12 +1,13 @@
 """The template reply of an item question that also recorded feedback ("Is that a great one? I have never seen it.
-I have seen The Shining"): the feedback is said, then the answer; and of a question about an item nobody named."""
+I have seen The Shining"): the feedback is said, then the answer; of a question about an item nobody named; and
+of a question about the recommender's own taste."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import cast
 
-from bot.agent.decision import Decision, PlannedCall
+from bot.agent.decision import ABOUT_RECOMMENDER, Decision, PlannedCall
 from bot.agent.reply_templates import render_template_reply
 from bot.agent.toolbox import ToolOutcome
 from prompts import Prompts
@@ -45,3 +46,10 @@ def test_an_item_question_without_feedback_only_answers() -> None:
 def test_a_question_about_an_item_nobody_named_asks_which_one() -> None:
     reply = _reply(Decision(Intent.ITEM_QUESTION, 0.5, [], question="rating"), [])
     assert reply == "Which book do you mean? Tell me its title and I'll look it up.", reply
+
+
+def test_a_question_about_the_recommenders_taste_says_it_has_none() -> None:
+    reply = _reply(Decision(Intent.SMALLTALK, 0.9, [], slots={ABOUT_RECOMMENDER: True}), [])
+    assert reply.startswith("I have no taste of my own: what I know is this catalog"), reply
+    assert "book" in reply and "Hello" not in reply, reply
+    assert _reply(Decision(Intent.SMALLTALK, 0.9, []), []).startswith("Hello!")

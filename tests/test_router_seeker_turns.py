@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.agent.decision import DialogueState, PlannedCall
+from bot.agent.decision import ABOUT_RECOMMENDER, DialogueState, PlannedCall
 from bot.agent.events import ItemView
 from bot.agent.router.phrases import clean, tokenize
 from bot.agent.router.query_text import residual
@@ -155,6 +155,7 @@ def reading(top: str) -> Router:
 def test_a_question_about_the_recommenders_taste_is_chat(router: Router, state: DialogueState) -> None:
     decision = reading("profile").route("I'm peachy! Thanks for asking ?! What kind of movies are you into?", state)
     assert decision.intent == Intent.SMALLTALK and not decision.calls, decision
+    assert decision.slots.get(ABOUT_RECOMMENDER) is True, decision  # the reply says it has no taste of its own
     mine = reading("profile").route("What kind of movies am I into? Show my taste", state)
     assert [c.tool for c in mine.calls] == [ToolName.USER_PROFILE], mine
 

@@ -10,6 +10,7 @@ from tools.names import Intent
 
 TOP_ITEM = "$top"  # placeholder argument: the first item of the latest earlier call that returned items
 ACKNOWLEDGED = "acknowledged"  # a small-talk slot: the message thanks or says goodbye ("thanks, bye!")
+ABOUT_RECOMMENDER = "about_recommender"  # a small-talk slot: "What kind of movies are you into?"
 
 
 @dataclass(frozen=True, slots=True)

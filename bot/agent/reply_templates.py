@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.agent.decision import ACKNOWLEDGED, Decision
+from bot.agent.decision import ABOUT_RECOMMENDER, ACKNOWLEDGED, Decision
 from bot.agent.events import ItemView
 from bot.agent.toolbox import ToolOutcome
 from prompts import Prompts
@@ -205,9 +205,13 @@ def _fixed(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
 
 
 def _smalltalk(prompts: Prompts, intent: Intent, facts: ReplyFacts) -> str:
-    """Small talk: a greeting, or, to thanks and goodbyes ("thanks, bye!"), a reply to them."""
+    """Small talk: a greeting, or, to thanks and goodbyes ("thanks, bye!"), a reply to them, or to a question about
+    the recommender's own taste, what it is."""
     acknowledged = bool(facts.decision.slots.get(ACKNOWLEDGED))
-    return prompts.template_reply(intent, profile=facts.profile, acknowledged=acknowledged)
+    about_recommender = bool(facts.decision.slots.get(ABOUT_RECOMMENDER))  # "What kind of movies are you into?"
+    return prompts.template_reply(
+        intent, profile=facts.profile, acknowledged=acknowledged, about_recommender=about_recommender
+    )
 
 
 def _no_result(prompts: Prompts, facts: ReplyFacts) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from bot.agent.decision import Decision, DialogueState, PlannedCall
+from bot.agent.decision import ABOUT_RECOMMENDER, Decision, DialogueState, PlannedCall
 from bot.agent.events import ItemView
 from bot.agent.router.followups import referenced_item
 from bot.agent.router.phrases import Match, Token
@@ -197,14 +197,15 @@ def _asked(text: str, slots: Slots, tokens: list[Token]) -> bool:
     return False
 
 
-def chat_reading(text: str, top: str, slots: Slots) -> bool:
+def chat_reading(text: str, top: str, slots: Slots, confidence: float) -> Decision | None:
     """Chat the intent model reads as a request about an item or the profile: a question about the recommender's
-    own taste ("What kind of movies are you into?"), hearsay without a question or request ("No heard it is very
-    good", "I also heard X was good, I just have not seen it yet!")."""
-    about_recommender = top == "profile" and slots.has("recommender_taste") and not asks_own_profile(slots)
+    own taste ("What kind of movies are you into?", answered as such), hearsay without a question or request ("No
+    heard it is very good", "I also heard X was good, I just have not seen it yet!")."""
+    if top == "profile" and slots.has("recommender_taste") and not asks_own_profile(slots):
+        return Decision(Intent.SMALLTALK, confidence, slots={ABOUT_RECOMMENDER: True})
     asking = slots.has_filters or any(slots.has(cue) for cue in (*_LIST_REQUESTS, "search_verb"))
     remark = slots.has("hearsay") and "?" not in text and slots.question is None and not asking
-    return about_recommender or (remark and top in _HEARSAY_READINGS)
+    return Decision(Intent.SMALLTALK, confidence) if remark and top in _HEARSAY_READINGS else None
 
 
 def asks_open(slots: Slots, hits: list[TitleHit]) -> bool:

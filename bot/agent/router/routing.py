@@ -174,8 +174,9 @@ class Router:
             top = "recommend"  # "I like action movies", "i like old movies too": a taste, answered with picks
         elif top == "profile" and slots.has_facets and not asks_own_profile(slots):
             top = "recommend"  # "Stephen King books": a request with a facet, not a question about the profile
-        if chat_reading(cleaned, top, slots):  # "What kind of movies are you into?"
-            return Decision(Intent.SMALLTALK, RULE_CONFIDENCE)
+        chatting = chat_reading(cleaned, top, slots, RULE_CONFIDENCE)  # "What kind of movies are you into?"
+        if chatting is not None:
+            return chatting
         if asks_about_named(cleaned, slots, hits):  # "have you seen X?": about X, no feedback
             return self._question(cleaned, tokens, slots, hits, state)
         unknown = unnamed_bracketed(tokens, hits)  # "Spider-Man: Homecoming (2017)", not in the catalog
