@@ -15,12 +15,12 @@ import pytest
 from bot.cli import redial
 from bot.concierge import Concierge
 from bot.config import Settings
-from bot.dialogues.redial.baselines import EaseFromMentions, PopularityBaseline
+from bot.dialogues.redial.baselines import PRIOR, EaseFromMentions, PopularityBaseline
 from bot.dialogues.redial.data import RedialDialogue, read_dialogues, read_movie_names
 from bot.dialogues.redial.mapping import CatalogMapper, parse_name, title_key
 from bot.dialogues.redial.metrics import RecallAccumulator, percentiles, recall_at
 from bot.dialogues.redial.protocol import DialogueTurns, evaluated_turns
-from bot.dialogues.redial.run import MovieNames
+from bot.dialogues.redial.run import MovieNames, RedialOptions, evaluate_redial
 from store.items import CatalogItem
 from tests.app_fixtures import small_backend
 from tests.catalog_fixtures import demo_items, tmp_settings
@@ -162,6 +162,27 @@ def test_baselines_rank_by_popularity_and_by_ease_from_the_mentions() -> None:
     assert ease.rank(set(), 2) == popularity.rank(set(), 2)  # nothing mentioned: popularity
 
 
+def test_the_prior_baseline_ranks_by_the_rankers_prior_not_by_counts() -> None:
+    items = [_item("a", 10), _item("b", 50), _item("c", 30)]
+    prior = PopularityBaseline(items, [0.9, 0.1, 0.5], PRIOR)
+    assert prior.name == PRIOR and prior.rank(set(), 3) == ["a", "c", "b"]
+    assert prior.rank({"a"}, 2) == ["c", "b"]
+    assert PopularityBaseline(items, [0.5, 0.5, 0.5], PRIOR).rank(set(), 3) == ["a", "b", "c"]  # ties: catalog order
+
+
+def test_the_run_scores_the_product_against_its_own_prior(tmp_path: Path) -> None:
+    backend = small_backend(tmp_path)
+    report = evaluate_redial(FIXTURE, backend, RedialOptions(limit=2))
+    assert [row.method for row in report.rows] == ["product", "popularity", "ease_mentions", PRIOR]
+    prior = report.row(PRIOR)
+    assert prior.turns == report.turns == 8 and 0.0 <= prior.recall[10] <= prior.recall[50] <= 1.0
+    recommender = backend.components.recommender
+    assert recommender is not None
+    rows = backend.components.catalog.items()
+    baseline = PopularityBaseline(rows, recommender.ranker.popularity.tolist(), PRIOR)
+    assert baseline.order[0] == rows[int(np.argmax(recommender.ranker.popularity))].item_id
+
+
 # ---- the command -----------------------------------------------------------------------------
 @pytest.fixture
 def small_eval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
@@ -181,7 +202,7 @@ def test_eval_dialogues_prints_the_product_and_both_baselines(
     code, out, err = run_cli(small_eval, capsys, "eval-dialogues", "--redial", str(FIXTURE), "--quiet")
     assert code == 0, err
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.split()[:1]}
-    for method in ("product", "popularity", "ease_mentions"):
+    for method in ("product", "popularity", "ease_mentions", "prior"):
         assert len(rows[method]) == 5 and rows[method][-1] == "16"  # R@1, R@5, R@10, R@50, turns
     assert "of 21 targets are catalog items" in out and "1 skipped" in out
     assert "p50" in out and "p95" in out and "load average" in out
@@ -194,7 +215,7 @@ def test_eval_dialogues_json_on_the_fixture(small_eval: Settings, capsys: pytest
     assert code == 0, err
     report = json.loads(out)
     assert report["dialogues"] == 2 and report["turns"] == 8 and report["targets"] == 11
-    assert [r["method"] for r in report["rows"]] == ["product", "popularity", "ease_mentions"]
+    assert [r["method"] for r in report["rows"]] == ["product", "popularity", "ease_mentions", "prior"]
     assert all(0.0 <= r[f"R@{k}"] <= 1.0 for r in report["rows"] for k in (1, 5, 10, 50))
     assert all(r["R@1"] <= r["R@5"] <= r["R@10"] <= r["R@50"] for r in report["rows"])
     assert 0 < report["mapped_targets"] < report["targets"]  # the 600-film catalog lacks some of them

@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 from typing import Literal, Protocol
 
+import numpy as np
+
 from store.catalog import CatalogStore
 from tools.recommender.content import ContentRanker, ContentWeights
 from tools.recommender.ease import EaseModel, ModelNotTrained
@@ -23,6 +25,8 @@ RankerKind = Literal["hybrid", "content"]
 
 class Ranker(Protocol):
     """What the tools call: the best items for a request, each with a score, a reason and its provenance."""
+
+    popularity: np.ndarray  # the popularity prior, 0..1 by catalog row
 
     def rank(self, request: RankRequest) -> list[ScoredItem]: ...
 

@@ -1,6 +1,9 @@
 """The two baselines of the ReDial run, on the same catalog as the product.
 
 popularity: the catalog's items by how many ratings they have (the catalog's rating_count), most first.
+prior: the catalog's items by the product ranker's popularity prior alone (rating count x mean, recent releases
+raised, the outside audience's votes where larger: tools/recommender/ranking_steps), so the run shows what the
+product adds to its own prior.
 EASE^R from mentions: the trained EASE^R weights scored with every catalog item mentioned so far in the dialogue as
 the user's items (weight 1 each); ties, and items the model does not cover, in popularity order (so with nothing
 mentioned it is the popularity ranking). Both skip the items mentioned so far."""
@@ -14,13 +17,20 @@ import numpy as np
 from store.items import CatalogItem
 from tools.recommender.ease import EaseModel
 
+POPULARITY = "popularity"
+PRIOR = "prior"
+EASE_MENTIONS = "ease_mentions"
+
 
 class PopularityBaseline:
-    name = "popularity"
-
-    def __init__(self, items: Sequence[CatalogItem]) -> None:
-        ordered = sorted(enumerate(items), key=lambda pair: (-pair[1].rating_count, pair[0]))
-        self.order = [item.item_id for _, item in ordered]
+    def __init__(
+        self, items: Sequence[CatalogItem], scores: Sequence[float] | None = None, name: str = POPULARITY
+    ) -> None:
+        """Items by `scores` (by catalog row; their rating counts when None), best first, ties in catalog order."""
+        values = [float(item.rating_count) for item in items] if scores is None else [float(v) for v in scores]
+        self.name = name
+        ordered = sorted(range(len(items)), key=lambda n: (-values[n], n))
+        self.order = [items[n].item_id for n in ordered]
         self.rank_of = {item_id: n for n, item_id in enumerate(self.order)}
 
     def rank(self, mentioned: Collection[str], k: int) -> list[str]:
@@ -34,7 +44,7 @@ class PopularityBaseline:
 
 
 class EaseFromMentions:
-    name = "ease_mentions"
+    name = EASE_MENTIONS
 
     def __init__(self, ease: EaseModel, popularity: PopularityBaseline) -> None:
         self.popularity = popularity

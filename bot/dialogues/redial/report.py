@@ -47,7 +47,7 @@ class RedialReport:
         return next(r for r in self.rows if r.method == method)
 
     def product_vs_best_baseline(self, k: int = 10) -> float:
-        """The product's Recall@k over the better baseline's (nan when both baselines are 0)."""
+        """The product's Recall@k over the best baseline's (nan when every baseline is at 0)."""
         best = max((r.recall[k] for r in self.rows if r.method != PRODUCT), default=0.0)
         return self.row(PRODUCT).recall[k] / best if best else float("nan")
 
@@ -76,8 +76,8 @@ def format_report(report: RedialReport) -> str:
         lines.append(f"{'':<16}" + "".join(f"{row.recall[k]:>8.3f}" for k in ks) + f"{row.turns:>8}  <- {row.method}")
     lines.append("")
     ratio = report.product_vs_best_baseline() if report.rows else float("nan")
-    shown = f"{ratio:.2f}x" if ratio == ratio else "n/a (both baselines at 0)"
-    lines.append(f"R@10 of the product / the better baseline: {shown} (GPT-4 zero-shot R@10: {GPT4_ZERO_SHOT_R10})")
+    shown = f"{ratio:.2f}x" if ratio == ratio else "n/a (every baseline at 0)"
+    lines.append(f"R@10 of the product / the best baseline: {shown} (GPT-4 zero-shot R@10: {GPT4_ZERO_SHOT_R10})")
     lines.append(
         f"coverage: {report.mapped_targets} of {report.targets} targets are catalog items ({report.coverage:.1%}); "
         f"{report.dialogues} dialogues, {report.turns} turns evaluated, {report.skipped_turns} skipped "

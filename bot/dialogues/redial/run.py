@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.concierge import Concierge
-from bot.dialogues.redial.baselines import EaseFromMentions, PopularityBaseline
+from bot.dialogues.redial.baselines import PRIOR, EaseFromMentions, PopularityBaseline
 from bot.dialogues.redial.data import RedialDialogue, read_dialogues, read_movie_names
 from bot.dialogues.redial.mapping import CatalogMapper, MovieName, parse_name
 from bot.dialogues.redial.metrics import KS, RecallAccumulator, percentiles
@@ -103,6 +103,8 @@ def evaluate_redial(folder: Path, backend: Concierge, options: RedialOptions | N
     baselines: list[PopularityBaseline | EaseFromMentions] = [popularity]
     if ease is not None:
         baselines.append(EaseFromMentions(ease, popularity))
+    if recommender is not None:
+        baselines.append(PopularityBaseline(catalog.items(), recommender.ranker.popularity.tolist(), PRIOR))
     scores = {method: RecallAccumulator(KS) for method in [PRODUCT, *(b.name for b in baselines)]}
     answered = RecallAccumulator(KS)  # the product on the turns it showed items at all
     tools: Counter[str] = Counter()
