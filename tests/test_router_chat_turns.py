@@ -210,6 +210,22 @@ def test_a_question_about_those_asks_about_each_shown_item(
     assert (decision.intent, decision.question) == (Intent.ITEM_QUESTION, question)
 
 
+@pytest.mark.parametrize(
+    "text", ["Is it scary?", "Is that one a comedy?", "Does it have a lot of action?", "is it for kids?"]
+)
+def test_a_yes_no_question_about_it_with_a_category_asks_the_item_shown_its_genres(router: Router, text: str) -> None:
+    decision = router.route(text, listed_state())  # before: recommend(genres=[Horror]), a list nobody asked for
+    assert [(c.tool, c.arguments) for c in decision.calls] == [(ToolName.ITEM_DETAILS, {"item": "6"})], decision
+    assert (decision.intent, decision.question) == (Intent.ITEM_QUESTION, "genre")
+
+
+@pytest.mark.parametrize("text", ["any scary ones?", "Is there a scary one?", "something scary?"])
+def test_a_category_request_without_it_still_asks_for_picks(router: Router, text: str) -> None:
+    decision = router.route(text, listed_state())
+    assert [c.tool for c in decision.calls] == [ToolName.RECOMMEND], decision
+    assert "Horror" in decision.calls[0].arguments.get("genres", []), decision
+
+
 @pytest.mark.parametrize("text", ["any more like those?", "what about those from the 90s?", "What is Heat about?"])
 def test_a_list_request_about_those_is_no_question_about_each(router: Router, text: str) -> None:
     assert ToolName.ITEM_DETAILS not in tools_of(router, text) or len(tools_of(router, text)) == 1, text

@@ -60,12 +60,16 @@ def is_remark(slots: Slots) -> bool:
 
 def asked_about_shown(text: str, slots: Slots, hits: list[TitleHit], state: DialogueState) -> list[ItemView]:
     """The shown items a question about "those" asks about ("What are those about?": each one; "Are those both kid
-    movies?": the first two, a genre question); none when the message names titles, asks for a list ("any more
-    like those?") or sets filters ("what about those from the 90s?")."""
-    shown = shown_referenced(slots, state, MAX_ASKED_ITEMS)
-    if "?" not in text or hits or not shown or not slots.has("plural_ref") or shown_question(slots) is None:
+    movies?": the first two, a genre question), or about "it" with a category ("Is it scary?", "Does that one have
+    a lot of action?": the item shown, a genre question, not a list of horror films); none when the message names
+    titles, asks for a list ("any more like those?") or sets filters ("what about those from the 90s?")."""
+    if "?" not in text or hits or any(slots.has(cue) for cue in _LIST_REQUESTS):
         return []
-    return [] if any(slots.has(cue) for cue in _LIST_REQUESTS) else shown
+    asked = shown_question(slots)
+    if slots.has("plural_ref"):
+        return shown_referenced(slots, state, MAX_ASKED_ITEMS) if asked is not None else []
+    one = referenced_item(slots, state, pronoun=True) if slots.has("question_inversion") else None
+    return [one] if one is not None and asked == "genre" and not slots.question else []
 
 
 def shown_referenced(slots: Slots, state: DialogueState, limit: int | None = None) -> list[ItemView]:
