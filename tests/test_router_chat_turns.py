@@ -219,6 +219,32 @@ def test_a_yes_no_question_about_it_with_a_category_asks_the_item_shown_its_genr
     assert (decision.intent, decision.question) == (Intent.ITEM_QUESTION, "genre")
 
 
+@pytest.mark.parametrize(
+    ("text", "asked", "question"),
+    [
+        ("Is it from the 90s?", ["6"], "year"),
+        ("Was it made before 2000?", ["6"], "year"),
+        ("Is it recent?", ["6"], "year"),
+        ("Is it a comedy from the 90s?", ["6"], "genre"),  # the answer names it with its year
+        ("Are those from the 90s?", ["6", "858", "4896"], "year"),
+        ("Is the first one scary?", ["6"], "genre"),  # a message that opens "is" asks yes or no
+        ("Was the last one a comedy?", ["4896"], "genre"),
+        ("Is the second one from the 90s?", ["858"], "year"),
+    ],
+)
+def test_a_yes_no_question_with_dates_or_an_ordinal_asks_the_items_shown(
+    router: Router, text: str, asked: list[str], question: str
+) -> None:
+    decision = router.route(text, listed_state())  # before: recommend(year_from=1990, year_to=1999)
+    assert [(c.tool, c.arguments) for c in decision.calls] == [(ToolName.ITEM_DETAILS, {"item": i}) for i in asked]
+    assert (decision.intent, decision.question) == (Intent.ITEM_QUESTION, question)
+
+
+@pytest.mark.parametrize("text", ["Is it something from the 90s?", "is it possible to get a comedy?"])
+def test_a_yes_no_question_asking_for_an_indefinite_pick_is_a_request(router: Router, text: str) -> None:
+    assert tools_of(router, text) == [ToolName.RECOMMEND], text
+
+
 @pytest.mark.parametrize("text", ["any scary ones?", "Is there a scary one?", "something scary?"])
 def test_a_category_request_without_it_still_asks_for_picks(router: Router, text: str) -> None:
     decision = router.route(text, listed_state())

@@ -60,16 +60,18 @@ def is_remark(slots: Slots) -> bool:
 
 def asked_about_shown(text: str, slots: Slots, hits: list[TitleHit], state: DialogueState) -> list[ItemView]:
     """The shown items a question about "those" asks about ("What are those about?": each one; "Are those both kid
-    movies?": the first two, a genre question), or about "it" with a category ("Is it scary?", "Does that one have
-    a lot of action?": the item shown, a genre question, not a list of horror films); none when the message names
+    movies?": the first two, a genre question), or about "it" with a category or dates ("Is it scary?", "Is it from
+    the 90s?": the item shown, a genre or year question, not a list of horror films); none when the message names
     titles, asks for a list ("any more like those?") or sets filters ("what about those from the 90s?")."""
     if "?" not in text or hits or any(slots.has(cue) for cue in _LIST_REQUESTS):
         return []
     asked = shown_question(slots)
     if slots.has("plural_ref"):
         return shown_referenced(slots, state, MAX_ASKED_ITEMS) if asked is not None else []
-    one = referenced_item(slots, state, pronoun=True) if slots.has("question_inversion") else None
-    return [one] if one is not None and asked == "genre" and not slots.question else []
+    if asked not in ("genre", "year") or slots.question or slots.has("indefinite"):
+        return []
+    one = referenced_item(slots, state, pronoun=True)
+    return [one] if one is not None else []
 
 
 def shown_referenced(slots: Slots, state: DialogueState, limit: int | None = None) -> list[ItemView]:
@@ -90,14 +92,18 @@ def shown_questions(
 
 
 def shown_question(slots: Slots) -> str | None:
-    """What a question about shown items asks: its question cue without filters, or "genre" for a yes/no question
-    naming a category ("are those comedies?")."""
+    """What a question about shown items asks: its question cue without filters, "genre" for a yes/no question
+    naming a category ("are those comedies?", "a comedy from the 90s?": the answer names the item with its year),
+    "year" for one naming only dates ("Is it from the 90s?")."""
     dates = slots.year_from or slots.year_to
     if slots.question and not slots.has_filters:
         return slots.question
-    if slots.has("question_inversion") and slots.genres and not (dates or slots.exclude_genres):
+    yes_no = slots.has("question_inversion") or any(m.start == 0 for m in slots.cues.get("yes_no_opener", []))
+    if not yes_no or slots.exclude_genres:
+        return None
+    if slots.genres:
         return "genre"
-    return None
+    return "year" if dates else None
 
 
 def compared(slots: Slots, hits: list[TitleHit], state: DialogueState, confidence: float) -> Decision | None:

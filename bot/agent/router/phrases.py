@@ -29,7 +29,7 @@ CUE_LISTS = (
     "year_after_trailing", "negation_end", "not_count_after", "foreign_words", "explain", "asked_opinion", "praise",
     "criticism", "acknowledgement", "open_request", "taste_statement", "hearsay",
     "question_inversion", "reply_opener", "pair_ref", "category_ref", "not_recent_after",
-    "recommender_taste", "not_unit",
+    "recommender_taste", "not_unit", "indefinite", "yes_no_opener",
 )  # fmt: skip
 
 
