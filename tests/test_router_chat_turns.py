@@ -294,3 +294,33 @@ def test_a_question_about_those_answers_for_every_item_of_a_longer_list(router: 
     state = DialogueState(last_items=[*listed.last_items, *more], last_calls=listed.last_calls)
     decision = router.route("What are those about?", state)
     assert [c.arguments["item"] for c in decision.calls] == ["6", "858", "4896", "1", "296"], decision
+
+
+@pytest.fixture(scope="module")
+def similar_first() -> Router:
+    """A router whose intent model reads "similar" first (as MiniLM scores "movies with Jim Carrey": similar 0.60,
+    search 0.58, recommend 0.56), so the rules decide what a request with nothing named to be similar to gets."""
+    router = Router(HashingEmbedder(), None, items=tiny_catalog())
+    scores = {intent.value: 0.1 for intent in Intent} | {"similar": 0.6, "search": 0.58, "recommend": 0.56}
+    router._scores = lambda cleaned, slots: dict(scores)  # type: ignore[method-assign]
+    return router
+
+
+@pytest.mark.parametrize("text", ["movies with Jim Carrey", "something by Quentin Tarantino", "any Tom Hanks movies?"])
+def test_a_request_naming_nothing_to_be_similar_to_gets_a_list_not_the_greeting(
+    similar_first: Router, text: str
+) -> None:
+    decision = similar_first.route(text, DialogueState())  # before: smalltalk, answered with the greeting
+    assert [c.tool for c in decision.calls] == [ToolName.SEARCH_CATALOG], decision
+    assert decision.calls[0].arguments["query"] in ("Jim Carrey", "Quentin Tarantino", "Tom Hanks"), decision
+
+
+def test_after_a_list_a_request_with_its_own_subject_is_not_more_like_those(similar_first: Router) -> None:
+    decision = similar_first.route("something by Quentin Tarantino", listed_state())
+    liked = [c.arguments.get("likes") for c in decision.calls]
+    assert decision.calls and liked != [["6", "858", "4896"]], decision  # before: recommend(likes=the items shown)
+    assert "Quentin Tarantino" in str(decision.calls[0].arguments.get("query")), decision
+    more = similar_first.route("more like those", listed_state())
+    assert more.calls and more.calls[0].arguments.get("likes"), more  # the plural still asks for more like those
+    chat = similar_first.route("I like that too", DialogueState())
+    assert not chat.calls, chat  # no request word: still no list

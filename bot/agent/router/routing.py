@@ -224,6 +224,10 @@ class Router:
         if scores[top] < MIN_INTENT_SCORE and not slots.has_filters:  # nothing placed: chat, or outside the catalog
             chat = top in ("smalltalk", "help") or is_remark(slots)  # "Yeah, me too.", "Still good though."
             return Decision(Intent.SMALLTALK if chat else Intent.OUT_OF_SCOPE, max(0.0, scores[top]))
+        if top in ("similar", "item_question") and slots.has("request"):
+            # "movies with Jim Carrey", "something by Quentin Tarantino": nothing named to be similar to or to ask
+            # about, but a request for items all the same (a list, not the greeting)
+            top = max(("recommend", "search"), key=lambda k: scores[k])
         if top in ("recommend", "search") or ((slots.genres or slots.has_facets) and top != "out_of_scope"):
             return self._list(top, tokens, slots, hits, min(1.0, max(scores[top], 0.5)))
         confidence = max(0.0, min(1.0, scores[top]))
@@ -263,7 +267,11 @@ class Router:
             ref = listed[0]
         if ref is not None:
             return like_call(self.tools, ref.item_id, slots, [ref.year] if ref.year else [])
-        more_like = like_shown(state, slots) if plural or (top == "similar" and state.last_items and not hits) else None
+        # the intent model's "similar" with nothing named and a subject of its own ("something by Quentin Tarantino")
+        # is a new request, not "more like those"
+        subject = residual(tokens, slots, self.lexicon, set(), keep_genres=False)
+        guessed = top == "similar" and state.last_items and not hits and not subject
+        more_like = like_shown(state, slots) if plural or guessed else None
         if more_like is not None:
             return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.RECOMMEND, more_like)])
         if top == "similar" or hits:
