@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.agent.decision import DialogueState
+from bot.agent.decision import ABOUT_RECOMMENDER, DialogueState
 from bot.agent.events import ItemView
 from bot.agent.router.routing import Router
 from store.embedder import HashingEmbedder
@@ -324,3 +324,31 @@ def test_after_a_list_a_request_with_its_own_subject_is_not_more_like_those(simi
     assert more.calls and more.calls[0].arguments.get("likes"), more  # the plural still asks for more like those
     chat = similar_first.route("I like that too", DialogueState())
     assert not chat.calls, chat  # no request word: still no list
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("Did people like the first one?", "6"),
+        ("Did you like the second one?", "858"),
+        ("Do you like Heat?", "Heat (1995)"),
+        ("Do you think he'd like Heat?", "Heat (1995)"),  # a bare "like" after an opinion cue is the verb
+    ],
+)
+def test_did_people_like_it_asks_how_well_liked_it_is(router: Router, text: str, item: str) -> None:
+    decision = router.route(text, listed_state())  # before: similar_items (the "like" of "like X")
+    assert [(c.tool, c.arguments) for c in decision.calls] == [(ToolName.ITEM_DETAILS, {"item": item})], decision
+    assert decision.question == "rating", decision
+
+
+@pytest.mark.parametrize("text", ["what about something like Heat?", "how about something like Heat"])
+def test_what_about_something_like_x_asks_for_its_neighbours(router: Router, text: str) -> None:
+    decision = router.route(text, DialogueState())  # before: item_details(Heat), its rating
+    assert [c.tool for c in decision.calls] == [ToolName.SIMILAR_ITEMS], decision
+    assert "Heat" in str(decision.calls[0].arguments["item"]), decision
+
+
+def test_a_favorite_question_read_as_similar_is_about_the_recommender(similar_first: Router) -> None:
+    decision = similar_first.route("cool beans What is your favorite movie of all times?", DialogueState())
+    assert (decision.intent, decision.calls) == (Intent.SMALLTALK, []), decision  # before: recommend(query beans)
+    assert decision.slots.get(ABOUT_RECOMMENDER), decision

@@ -207,13 +207,17 @@ def _asked(text: str, slots: Slots, tokens: list[Token]) -> bool:
     return False
 
 
-def chat_reading(text: str, top: str, slots: Slots, confidence: float) -> Decision | None:
+def chat_reading(text: str, top: str, slots: Slots, hits: list[TitleHit], confidence: float) -> Decision | None:
     """Chat the intent model reads as a request about an item or the profile: a question about the recommender's
-    own taste ("What kind of movies are you into?", answered as such), hearsay without a question or request ("No
-    heard it is very good", "I also heard X was good, I just have not seen it yet!")."""
-    if top == "profile" and slots.has("recommender_taste") and not asks_own_profile(slots):
-        return Decision(Intent.SMALLTALK, confidence, slots={ABOUT_RECOMMENDER: True})
+    own taste ("What kind of movies are you into?", "What is your favorite movie of all times?", answered as such),
+    hearsay without a question or request ("No heard it is very good", "I also heard X was good, I just have not
+    seen it yet!")."""
     asking = slots.has_filters or any(slots.has(cue) for cue in (*_LIST_REQUESTS, "search_verb"))
+    # read as "similar" ("your favorite movie"), it is a question about the recommender only when it names no title
+    # and asks for nothing else ("Do you like Heat?" asks about Heat)
+    taste_question = top == "similar" and "?" in text and not (hits or asking or slots.question)
+    if (top == "profile" or taste_question) and slots.has("recommender_taste") and not asks_own_profile(slots):
+        return Decision(Intent.SMALLTALK, confidence, slots={ABOUT_RECOMMENDER: True})
     remark = slots.has("hearsay") and "?" not in text and slots.question is None and not asking
     return Decision(Intent.SMALLTALK, confidence) if remark and top in _HEARSAY_READINGS else None
 

@@ -174,7 +174,7 @@ class Router:
             top = "recommend"  # "I like action movies", "i like old movies too": a taste, answered with picks
         elif top == "profile" and slots.has_facets and not asks_own_profile(slots):
             top = "recommend"  # "Stephen King books": a request with a facet, not a question about the profile
-        chatting = chat_reading(cleaned, top, slots, RULE_CONFIDENCE)  # "What kind of movies are you into?"
+        chatting = chat_reading(cleaned, top, slots, hits, RULE_CONFIDENCE)  # "What kind of movies are you into?"
         if chatting is not None:
             return chatting
         if asks_about_named(cleaned, slots, hits):  # "have you seen X?": about X, no feedback
@@ -224,7 +224,7 @@ class Router:
         if scores[top] < MIN_INTENT_SCORE and not slots.has_filters:  # nothing placed: chat, or outside the catalog
             chat = top in ("smalltalk", "help") or is_remark(slots)  # "Yeah, me too.", "Still good though."
             return Decision(Intent.SMALLTALK if chat else Intent.OUT_OF_SCOPE, max(0.0, scores[top]))
-        if top in ("similar", "item_question") and slots.has("request"):
+        if top == "similar" and slots.has("request"):
             # "movies with Jim Carrey", "something by Quentin Tarantino": nothing named to be similar to or to ask
             # about, but a request for items all the same (a list, not the greeting)
             top = max(("recommend", "search"), key=lambda k: scores[k])

@@ -232,6 +232,14 @@ def extract(
     if any(slots.has(cue) for cue in _REQUESTS):  # "Heat is good, anything similar?": praise; the question asks
         praise = {(m.start, m.end) for m in slots.cues.get("praise", [])}
         question = [m for m in question if (m.start, m.end) not in praise]
+    asked = {i for m in question for i in range(m.start, m.end)}
+    if asked and "similar" in slots.cues:  # "Did people like the first one?": no "like X" inside a question cue
+        slots.cues["similar"] = [m for m in slots.cues["similar"] if m.start not in asked]
+    # "what about something like Heat?" asks for Heat's neighbours, not its rating; a bare "like" after an opinion
+    # cue is the verb ("Do you think he'd like Encino Man?")
+    explicit = [m.start for m in slots.cues.get("similar", []) if m.end - m.start > 1 or tokens[m.start].norm != "like"]
+    if explicit:
+        question = [m for m in question if not (m.value == "rating" and m.end <= min(explicit))]
     slots.question = str(question[0].value) if question else None
     slots.cues["question"] = question
     tastes = _taste_starts(tokens, lexicon)  # "i like old movies too": a taste, no like of the item shown
