@@ -269,8 +269,8 @@ class Router:
             return like_call(self.tools, ref.item_id, slots, [ref.year] if ref.year else [])
         # the intent model's "similar" with nothing named and a subject of its own ("something by Quentin Tarantino")
         # is a new request, not "more like those"
-        subject = residual(tokens, slots, self.lexicon, set(), keep_genres=False)
-        guessed = top == "similar" and state.last_items and not hits and not subject
+        guessed = top == "similar" and bool(state.last_items) and not hits
+        guessed = guessed and not residual(tokens, slots, self.lexicon, set(), keep_genres=False)
         more_like = like_shown(state, slots) if plural or guessed else None
         if more_like is not None:
             return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.RECOMMEND, more_like)])

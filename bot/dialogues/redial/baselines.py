@@ -1,12 +1,11 @@
-"""The two baselines of the ReDial run, on the same catalog as the product.
+"""The baselines of the ReDial run, on the same catalog as the product.
 
 popularity: the catalog's items by how many ratings they have (the catalog's rating_count), most first.
-prior: the catalog's items by the product ranker's popularity prior alone (rating count x mean, recent releases
-raised, the outside audience's votes where larger: tools/recommender/ranking_steps), so the run shows what the
-product adds to its own prior.
+prior: the catalog's items by the product ranker's popularity prior alone (its `popularity` array: rating count x
+mean, recent releases raised), so the run shows what the product adds to its own prior.
 EASE^R from mentions: the trained EASE^R weights scored with every catalog item mentioned so far in the dialogue as
 the user's items (weight 1 each); ties, and items the model does not cover, in popularity order (so with nothing
-mentioned it is the popularity ranking). Both skip the items mentioned so far."""
+mentioned it is the popularity ranking). All of them skip the items mentioned so far."""
 
 from __future__ import annotations
 
