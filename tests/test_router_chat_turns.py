@@ -10,7 +10,7 @@ from bot.agent.decision import ABOUT_RECOMMENDER, DialogueState
 from bot.agent.events import ItemView
 from bot.agent.router.routing import Router
 from store.embedder import HashingEmbedder
-from tests.router_fakes import listed_state, tiny_catalog
+from tests.router_fakes import details_state, listed_state, tiny_catalog
 from tools.names import Intent, ToolName
 
 
@@ -320,6 +320,8 @@ def test_after_a_list_a_request_with_its_own_subject_is_not_more_like_those(simi
     liked = [c.arguments.get("likes") for c in decision.calls]
     assert decision.calls and liked != [["6", "858", "4896"]], decision  # before: recommend(likes=the items shown)
     assert "Quentin Tarantino" in str(decision.calls[0].arguments.get("query")), decision
+    alone = similar_first.route("movies with Jim Carrey", details_state())  # one item shown: not "like that one"
+    assert [c.tool for c in alone.calls] == [ToolName.SEARCH_CATALOG], alone  # before: similar_items of it
     more = similar_first.route("more like those", listed_state())
     assert more.calls and more.calls[0].arguments.get("likes"), more  # the plural still asks for more like those
     chat = similar_first.route("I like that too", DialogueState())

@@ -261,17 +261,18 @@ class Router:
         # "books by Agatha Christie" after a list: a new request with that constraint, whatever the intent model says
         if not (cue_ends or plural or slots.ordinal is not None) and slots.has_filters:
             return None
+        # the intent model's "similar" with nothing named and a subject of its own ("something by Quentin Tarantino")
+        # is a new request, not "more like those" nor "like the one item shown"
+        pointed = cue_ends or plural or hits or slots.ordinal is not None or slots.has("singular_ref")
+        if not pointed and residual(tokens, slots, self.lexicon, set(), keep_genres=False):
+            return None
         ref = referenced_item(slots, state, pronoun=False)
         listed = [i for i in state.last_items if i.item_id not in state.withdrawn]
         if ref is None and len(state.last_items) == 1 and listed and not plural:
             ref = listed[0]
         if ref is not None:
             return like_call(self.tools, ref.item_id, slots, [ref.year] if ref.year else [])
-        # the intent model's "similar" with nothing named and a subject of its own ("something by Quentin Tarantino")
-        # is a new request, not "more like those"
-        guessed = top == "similar" and bool(state.last_items) and not hits
-        guessed = guessed and not residual(tokens, slots, self.lexicon, set(), keep_genres=False)
-        more_like = like_shown(state, slots) if plural or guessed else None
+        more_like = like_shown(state, slots) if plural or (top == "similar" and state.last_items and not hits) else None
         if more_like is not None:
             return Decision(Intent.SIMILAR, RULE_CONFIDENCE, [self._call(ToolName.RECOMMEND, more_like)])
         if top == "similar" or hits:
